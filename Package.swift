@@ -1,0 +1,94 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Host, adapters and tools of the LLM gateway. Adapters are dynamic libraries that speak only the C ABI
+// in Sources/PluginAPI; they never link the host.
+let package = Package(
+    name: "llm-gateway",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "gateway", targets: ["gateway"]),
+        .executable(name: "mock-provider", targets: ["mock-provider"]),
+        .library(name: "OpenAIAdapter", type: .dynamic, targets: ["OpenAIAdapter"]),
+        .library(name: "DeepSeekAdapter", type: .dynamic, targets: ["DeepSeekAdapter"]),
+        .library(name: "GLMAdapter", type: .dynamic, targets: ["GLMAdapter"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.30.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.0"),
+    ],
+    targets: [
+        // The C ABI: the only contract between host and adapters.
+        .target(name: "PluginAPI", path: "Sources/PluginAPI"),
+
+        // Optional helpers for adapters written in Swift (SSE framing, JSON, descriptor plumbing).
+        .target(name: "AdapterKit", dependencies: ["PluginAPI"], path: "Sources/AdapterKit"),
+
+        // The host side of the ABI: dlopen, descriptor validation, typed calls that copy adapter output.
+        .target(
+            name: "AdapterHost",
+            dependencies: ["PluginAPI", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Sources/AdapterHost"
+        ),
+
+        .target(name: "OpenAIAdapter", dependencies: ["PluginAPI", "AdapterKit"], path: "Plugins/OpenAI"),
+        .target(name: "DeepSeekAdapter", dependencies: ["PluginAPI", "AdapterKit"], path: "Plugins/DeepSeek"),
+        .target(name: "GLMAdapter", dependencies: ["PluginAPI", "AdapterKit"], path: "Plugins/GLM"),
+
+        .target(
+            name: "Host",
+            dependencies: [
+                "PluginAPI", "AdapterHost",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Sources/Host"
+        ),
+        .executableTarget(
+            name: "gateway",
+            dependencies: ["Host", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/gateway"
+        ),
+
+        // A real HTTP server that plays OpenAI, DeepSeek and GLM for tests, demos and benchmarks.
+        .target(
+            name: "MockProvider",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Sources/MockProvider"
+        ),
+        .executableTarget(
+            name: "mock-provider",
+            dependencies: ["MockProvider", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/mock-provider"
+        ),
+
+        // Shared by the test targets: repository paths, fixtures, build products, random splits.
+        .target(name: "TestSupport", path: "Sources/TestSupport"),
+
+        .testTarget(
+            name: "AdapterTests",
+            dependencies: ["PluginAPI", "AdapterKit", "AdapterHost", "TestSupport"],
+            path: "Tests/AdapterTests"
+        ),
+        .testTarget(
+            name: "HostTests",
+            dependencies: [
+                "Host", "MockProvider", "TestSupport", "AdapterHost",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Tests/HostTests"
+        ),
+    ]
+)

@@ -1,0 +1,6 @@
+import Hummingbird
+import AsyncHTTPClient
+import GRDB
+import Crypto
+import Yams
+import HummingbirdBcrypt
