@@ -1,0 +1,115 @@
+# LLM gateway: build, run and test.
+#
+#   make run                 build (release), install the adapters into plugins.d/, start the gateway on :8080
+#   make build               release build + adapters into plugins.d/
+#   make test                system packages, .venv, debug build with tests, swift test, then the Python e2e tests
+#   make test-swift          only `swift test` (after a build: make build-tests)
+#   make test-e2e            only the Python end-to-end tests (after a build: make build-tests)
+#   make install-adapters CONFIG=debug|release
+#   make clean               build products and the installed adapters (keeps dependency checkouts)
+#   make distclean           clean + .build/ and .venv/ entirely
+#
+# Variables: SWIFT (swift), CONFIG (release), PYTHON (python3), SWIFT_BUILD_FLAGS, PYTEST_ARGS.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+SWIFT ?= swift
+PYTHON ?= python3
+CONFIG ?= release
+SWIFT_BUILD_FLAGS ?=
+PYTEST_ARGS ?=
+
+VENV := .venv
+E2E_REQUIREMENTS := Tests/e2e/requirements.txt
+PLUGINS_DIR := plugins.d
+ADAPTER_FILES := openai.so deepseek.so glm.so
+
+export PYTHON
+
+# Prints a section header: $(call header,Text)
+define header
+	@printf '\n==== %s ====\n' "$(1)"
+endef
+
+.PHONY: help run build install-adapters deps venv build-tests test test-swift test-e2e clean distclean
+
+help:
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+
+## ---------------------------------------------------------------------------------------------
+## Run
+
+deps:
+	$(call header,System packages)
+	@scripts/ensure-system-deps.sh
+
+build: deps
+	$(call header,swift build -c release)
+	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
+	@$(MAKE) --no-print-directory install-adapters CONFIG=release
+
+install-adapters:
+	$(call header,Install $(CONFIG) adapters into $(PLUGINS_DIR)/)
+	@bin_dir="$$($(SWIFT) build -c $(CONFIG) --show-bin-path)"; \
+	scripts/install-adapters.sh "$$bin_dir" "$(PLUGINS_DIR)"
+
+run: build
+	$(call header,Start the gateway)
+	@bin_dir="$$($(SWIFT) build -c release --show-bin-path)"; \
+	args=(serve); \
+	if [ -f config.yaml ]; then args+=(--config config.yaml); fi; \
+	echo "exec $$bin_dir/gateway $${args[*]}  (console and API on http://localhost:8080 unless config.yaml says otherwise)"; \
+	exec "$$bin_dir/gateway" "$${args[@]}"
+
+## ---------------------------------------------------------------------------------------------
+## Test
+
+venv:
+	$(call header,Python test environment ($(VENV)))
+	@scripts/setup-venv.sh "$(VENV)" "$(E2E_REQUIREMENTS)"
+
+# Debug only: the tests and the e2e binaries come from the same build.
+build-tests: deps
+	$(call header,swift build --build-tests (debug))
+	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
+	$(call header,Install debug adapters into the test plugins folder)
+	@bin_dir="$$($(SWIFT) build --show-bin-path)"; \
+	scripts/install-adapters.sh "$$bin_dir" "$$bin_dir/test-plugins"
+
+test-swift:
+	$(call header,swift test (XCTest and Swift Testing))
+	@bin_dir="$$($(SWIFT) build --show-bin-path)"; \
+	GATEWAY_TEST_PLUGINS="$$bin_dir/test-plugins" $(SWIFT) test --skip-build
+
+test-e2e:
+	$(call header,Python end-to-end tests (pytest + openai SDK))
+	@bin_dir="$$($(SWIFT) build --show-bin-path)"; \
+	GATEWAY_BIN="$$bin_dir/gateway" \
+	MOCK_BIN="$$bin_dir/mock-provider" \
+	GATEWAY_TEST_PLUGINS="$$bin_dir/test-plugins" \
+	"$(VENV)/bin/python" -m pytest -q Tests/e2e $(PYTEST_ARGS)
+
+# Both test phases run even when the first fails, so one run shows every failure; the exit status
+# is non-zero when either failed.
+test: deps venv build-tests
+	@swift_status=0; e2e_status=0; \
+	$(MAKE) --no-print-directory test-swift || swift_status=$$?; \
+	$(MAKE) --no-print-directory test-e2e || e2e_status=$$?; \
+	printf '\n==== Summary ====\n'; \
+	if [ $$swift_status -eq 0 ]; then echo "swift test:  passed"; else echo "swift test:  FAILED"; fi; \
+	if [ $$e2e_status -eq 0 ]; then echo "e2e pytest:  passed"; else echo "e2e pytest:  FAILED"; fi; \
+	[ $$swift_status -eq 0 ] && [ $$e2e_status -eq 0 ]
+
+## ---------------------------------------------------------------------------------------------
+## Clean
+
+clean:
+	$(call header,Clean)
+	$(SWIFT) package clean
+	rm -f $(addprefix $(PLUGINS_DIR)/,$(ADAPTER_FILES))
+	rm -rf test-output
+
+distclean: clean
+	rm -rf .build $(VENV)
