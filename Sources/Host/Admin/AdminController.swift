@@ -1,0 +1,74 @@
+import Foundation
+import GRDB
+import Hummingbird
+import Logging
+
+/// The admin API under `/admin`: login, the personal centre, providers, endpoints, keys and adapters.
+/// Every write rebuilds the routing snapshot before answering, so changes apply to the next request.
+struct AdminController: Sendable {
+    let database: GatewayDatabase
+    let snapshots: SnapshotStore
+    let registry: AdapterRegistry
+    let secrets: SecretBox
+    let signer: AdminTokenSigner
+    let tokenTTL: TimeInterval
+    let logger: Logger
+
+    func addRoutes(to router: Router<GatewayRequestContext>) {
+        let admin = router.group("admin")
+        admin.post("login", use: login)
+        admin.get("openapi.json", use: openAPIDocument)
+
+        let session = admin.group().add(middleware: AdminAuthMiddleware(signer: signer, database: database))
+        session.get("user/info", use: userInfo)
+        session.put("user/password", use: changePassword)
+
+        session.get("providers", use: listProviders)
+        session.post("providers", use: createProvider)
+        session.get("providers/:id", use: getProvider)
+        session.put("providers/:id", use: updateProvider)
+        session.delete("providers/:id", use: deleteProvider)
+
+        session.get("endpoints", use: listEndpoints)
+        session.post("endpoints", use: createEndpoint)
+        session.get("endpoints/:id", use: getEndpoint)
+        session.put("endpoints/:id", use: updateEndpoint)
+        session.delete("endpoints/:id", use: deleteEndpoint)
+
+        session.get("keys", use: listKeys)
+        session.post("keys", use: createKey)
+        session.delete("keys/:id", use: deleteKey)
+
+        session.get("plugins", use: listPlugins)
+    }
+
+    /// Applies a committed write to the routing snapshot.
+    func refreshSnapshot() throws {
+        do {
+            try snapshots.rebuild()
+        } catch {
+            logger.error("cannot rebuild the routing snapshot after an admin write: \(error)")
+            throw AdminError(status: .internalServerError, code: "internal_error", message: "The change was saved but could not be applied; see the gateway log.")
+        }
+    }
+
+    static func id(_ context: GatewayRequestContext) throws -> Int64 {
+        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+            throw AdminError.notFound("Item")
+        }
+        return id
+    }
+
+    /// Turns SQLite constraint failures into the admin error shape.
+    static func mapDatabaseError(_ error: any Error, conflictMessage: String, field: String) -> any Error {
+        if let dbError = error as? DatabaseError, dbError.resultCode == .SQLITE_CONSTRAINT {
+            return AdminError.conflict(conflictMessage, field: field)
+        }
+        return error
+    }
+}
+
+/// JSON `{"data":[...]}` wrapper of list answers.
+struct ListResponse<Item: Encodable & Sendable>: ResponseEncodable, Sendable {
+    let data: [Item]
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Yams
+
+/// A configuration problem, reported at start-up with the key that is wrong.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+extension GatewayConfiguration {
+    /// Every configuration key, its YAML path and its environment variable. This table is the single
+    /// list of keys: the YAML reader, the environment reader and the docs all follow it.
+    static let keys: [(path: String, apply: @Sendable (inout GatewayConfiguration, String) throws -> Void)] = [
+        ("server.host", { $0.server.host = $1 }),
+        ("server.port", { $0.server.port = try int($1, "server.port", 0...65535) }),
+        ("server.jwt_secret", { $0.server.jwtSecret = $1 }),
+        ("server.frontend_path", { $0.server.frontendPath = $1 }),
+        ("server.secret_key", { $0.server.secretKey = $1 }),
+        ("server.token_ttl_hours", { $0.server.tokenTTLHours = try int($1, "server.token_ttl_hours", 1...24 * 30) }),
+        ("database.path", { $0.database.path = $1 }),
+        ("plugins.dir", { $0.plugins.dir = $1 }),
+        ("limits.max_body_bytes", { $0.limits.maxBodyBytes = try int($1, "limits.max_body_bytes", 1024...1 << 30) }),
+        ("upstream.connect_timeout_ms", { $0.upstream.connectTimeoutMs = try int($1, "upstream.connect_timeout_ms", 1...3_600_000) }),
+        ("upstream.first_byte_timeout_ms", { $0.upstream.firstByteTimeoutMs = try int($1, "upstream.first_byte_timeout_ms", 1...3_600_000) }),
+        ("upstream.idle_timeout_ms", { $0.upstream.idleTimeoutMs = try int($1, "upstream.idle_timeout_ms", 1...3_600_000) }),
+        ("upstream.total_timeout_ms", { $0.upstream.totalTimeoutMs = try int($1, "upstream.total_timeout_ms", 1...86_400_000) }),
+        ("upstream.keepalive_interval_ms", { $0.upstream.keepaliveIntervalMs = try int($1, "upstream.keepalive_interval_ms", 100...3_600_000) }),
+        ("upstream.max_connections_per_host", { $0.upstream.maxConnectionsPerHost = try int($1, "upstream.max_connections_per_host", 1...100_000) }),
+        ("logging.level", { $0.logging.level = try choice($1, "logging.level", ["trace", "debug", "info", "notice", "warning", "error", "critical"]) }),
+    ]
+
+    /// The environment variable that overrides a key: `server.jwt_secret` -> `GATEWAY_SERVER_JWT_SECRET`.
+    static func environmentName(of path: String) -> String {
+        "GATEWAY_" + path.uppercased().replacingOccurrences(of: ".", with: "_")
+    }
+
+    /// Reads `file` (when given or when `./config.yaml` exists), then applies environment overrides.
+    /// - Throws: `ConfigurationError` naming the key or file that is wrong.
+    public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> GatewayConfiguration {
+        var configuration = GatewayConfiguration()
+        let path = file ?? (FileManager.default.fileExists(atPath: "config.yaml") ? "config.yaml" : nil)
+        if let path {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ConfigurationError(description: "cannot read configuration file \(path)")
+            }
+            try configuration.apply(yaml: text, source: path)
+        }
+        for key in keys {
+            if let value = environment[environmentName(of: key.path)] {
+                try key.apply(&configuration, value)
+            }
+        }
+        return configuration
+    }
+
+    mutating func apply(yaml text: String, source: String) throws {
+        let document: Any?
+        do {
+            document = try Yams.load(yaml: text)
+        } catch {
+            throw ConfigurationError(description: "\(source) is not valid YAML: \(error)")
+        }
+        guard let document else { return }
+        guard let root = document as? [String: Any] else {
+            throw ConfigurationError(description: "\(source): the top level must be a mapping")
+        }
+        let known = Set(Self.keys.map(\.path))
+        for (section, body) in root {
+            guard let mapping = body as? [String: Any] else {
+                throw ConfigurationError(description: "\(source): `\(section)` must be a mapping")
+            }
+            for (name, value) in mapping {
+                let path = "\(section).\(name)"
+                guard known.contains(path), let key = Self.keys.first(where: { $0.path == path }) else {
+                    throw ConfigurationError(description: "\(source): unknown key `\(path)`")
+                }
+                if value is NSNull { continue }
+                try key.apply(&self, "\(value)")
+            }
+        }
+    }
+
+    private static func int(_ text: String, _ key: String, _ range: ClosedRange<Int>) throws -> Int {
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+            throw ConfigurationError(description: "`\(key)` must be a whole number in \(range.lowerBound)...\(range.upperBound), got `\(text)`")
+        }
+        return value
+    }
+
+    private static func choice(_ text: String, _ key: String, _ allowed: [String]) throws -> String {
+        guard allowed.contains(text) else {
+            throw ConfigurationError(description: "`\(key)` must be one of \(allowed.joined(separator: ", ")), got `\(text)`")
+        }
+        return text
+    }
+}

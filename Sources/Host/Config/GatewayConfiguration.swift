@@ -1,0 +1,59 @@
+/// Everything the gateway can be configured with. Every field has a default, so an empty
+/// `config.yaml` (or none) gives a working gateway on :8080.
+public struct GatewayConfiguration: Sendable, Equatable {
+    public struct Server: Sendable, Equatable {
+        public var host = "0.0.0.0"
+        public var port = 8080
+        /// HS256 secret for admin tokens. Empty: generated once and kept in `jwt_secret` next to the database.
+        public var jwtSecret = ""
+        /// Folder with the console's files. Empty: the files shipped with the build.
+        public var frontendPath = ""
+        /// Key that encrypts provider API keys at rest. Empty: generated once and kept in `secret_key` next to the database.
+        public var secretKey = ""
+        public var tokenTTLHours = 24
+        public init() {}
+    }
+
+    public struct Database: Sendable, Equatable {
+        public var path = "./data/gateway.sqlite"
+        public init() {}
+    }
+
+    public struct Plugins: Sendable, Equatable {
+        public var dir = "./plugins.d"
+        public init() {}
+    }
+
+    public struct Limits: Sendable, Equatable {
+        /// Largest client request body accepted on proxy routes (413 above).
+        public var maxBodyBytes = 4 * 1024 * 1024
+        public init() {}
+    }
+
+    public struct Upstream: Sendable, Equatable {
+        public var connectTimeoutMs = 10_000
+        /// Until the upstream sends its first body byte (non-stream) or first event (stream).
+        public var firstByteTimeoutMs = 300_000
+        /// Longest silence between two stream events once the first has arrived.
+        public var idleTimeoutMs = 120_000
+        public var totalTimeoutMs = 900_000
+        /// SSE comments sent to the client while waiting for the upstream's first event.
+        public var keepaliveIntervalMs = 15_000
+        public var maxConnectionsPerHost = 256
+        public init() {}
+    }
+
+    public struct Logging: Sendable, Equatable {
+        public var level = "info"
+        public init() {}
+    }
+
+    public var server = Server()
+    public var database = Database()
+    public var plugins = Plugins()
+    public var limits = Limits()
+    public var upstream = Upstream()
+    public var logging = Logging()
+
+    public init() {}
+}

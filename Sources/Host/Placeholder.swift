@@ -1,6 +1,0 @@
-import Hummingbird
-import AsyncHTTPClient
-import GRDB
-import Crypto
-import Yams
-import HummingbirdBcrypt

@@ -1,0 +1,194 @@
+import AdapterHost
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Serves the proxy routes of every endpoint: `POST P`, `POST P/chat/completions` and `GET P/models`.
+/// Reads only the in-memory snapshot; the database is never touched here.
+public struct ProxyHandler: Sendable {
+    let snapshots: SnapshotStore
+    let upstream: UpstreamClient
+    let limits: GatewayConfiguration.Limits
+    let logger: Logger
+
+    /// Answers `request` when its path belongs to an endpoint; returns nil otherwise.
+    func respond(to request: Request, path: String, snapshot: RoutingSnapshot) async -> Response? {
+        guard let (endpoint, kind) = snapshot.route(for: path) else { return nil }
+        let requestID = RequestID.make()
+        do {
+            let key = try authenticate(request, snapshot: snapshot)
+            guard endpoint.record.enabled else { throw ProxyError.endpointDisabled }
+            var response: Response
+            switch kind {
+            case .models:
+                guard request.method == .get else { throw ProxyError.methodNotAllowed("GET") }
+                response = modelsResponse(endpoint)
+            case .chat:
+                guard request.method == .post else { throw ProxyError.methodNotAllowed("POST") }
+                response = try await chat(request, endpoint: endpoint, key: key, requestID: requestID)
+            }
+            response.headers[.requestID] = requestID
+            return response
+        } catch let error as ProxyError {
+            return Self.errorResponse(error, requestID: requestID)
+        } catch {
+            logger.error("proxy failure", metadata: ["request_id": "\(requestID)", "error": "\(error)"])
+            return Self.errorResponse(.internal("The gateway failed to handle this request."), requestID: requestID)
+        }
+    }
+
+    /// Finds the client key; the key itself is hashed at once and never logged.
+    private func authenticate(_ request: Request, snapshot: RoutingSnapshot) throws(ProxyError) -> ClientKeyEntry {
+        guard let header = request.headers[.authorization] else { throw .missingKey }
+        let token: Substring
+        if header.count > 7, header.prefix(7).lowercased() == "bearer " {
+            token = header.dropFirst(7).drop(while: { $0 == " " })
+        } else {
+            throw .missingKey
+        }
+        guard !token.isEmpty, token.utf8.count <= 256, let entry = snapshot.keysByHash[ClientKey.hash(String(token))] else {
+            throw .invalidKey
+        }
+        guard entry.enabled else { throw .disabledKey }
+        return entry
+    }
+
+    private func modelsResponse(_ endpoint: ResolvedEndpoint) -> Response {
+        var ids = [endpoint.record.model]
+        if endpoint.record.allowModelOverride {
+            ids += endpoint.provider.models.filter { $0 != endpoint.record.model }
+        }
+        let created = Int(endpoint.record.createdAt.timeIntervalSince1970)
+        let data = ids.map { id in
+            JSONValue.object(JSONObject([
+                ("id", .string(id)), ("object", .string("model")), ("created", .number(String(created))),
+                ("owned_by", .string(endpoint.provider.name)),
+            ]))
+        }
+        let body = JSONValue.object(JSONObject([("object", .string("list")), ("data", .array(data))]))
+        return Self.jsonResponse(status: .ok, body: JSONWriter.buffer(body))
+    }
+
+    private func chat(_ request: Request, endpoint: ResolvedEndpoint, key: ClientKeyEntry, requestID: String) async throws -> Response {
+        let provider = endpoint.provider
+        switch provider.status {
+        case .ready: break
+        case .disabled: throw ProxyError.providerDisabled(provider.name)
+        case .adapterMissing: throw ProxyError.adapterUnavailable(provider.record.adapter)
+        case .configError: throw ProxyError.providerMisconfigured(provider.name)
+        }
+        guard let instance = provider.instance else { throw ProxyError.adapterUnavailable(provider.record.adapter) }
+
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: limits.maxBodyBytes)
+        } catch {
+            throw ProxyError.tooLarge(limit: limits.maxBodyBytes)
+        }
+        let prepared = try ChatRequestPreparer.prepare(body: body, endpoint: endpoint, requestID: requestID)
+        let upstreamRequest: UpstreamRequest
+        do {
+            upstreamRequest = try instance.translateRequest(prepared.unified)
+        } catch {
+            throw Self.adapterError(error, adapter: provider.record.adapter)
+        }
+        let httpRequest = upstream.makeRequest(upstreamRequest, baseURL: provider.record.baseURL, stream: prepared.unified.stream)
+        if prepared.unified.stream {
+            return try await StreamRelay(upstream: upstream, instance: instance, request: prepared.unified, logger: logger)
+                .start(httpRequest)
+        }
+        return try await completion(httpRequest, instance: instance, unified: prepared.unified)
+    }
+
+    /// A non-stream answer: wait for the whole upstream body, then translate it.
+    private func completion(_ httpRequest: HTTPClientRequest, instance: AdapterInstance, unified: UnifiedRequest) async throws -> Response {
+        let timeouts = upstream.timeouts
+        let client = upstream.http
+        let (status, contentType, body): (Int, String, ByteBuffer)
+        do {
+            let head = try await withTimeout(
+                milliseconds: timeouts.firstByteTimeoutMs,
+                error: .timeout("The provider did not start answering within \(timeouts.firstByteTimeoutMs) ms.")
+            ) {
+                try await client.execute(httpRequest, deadline: .now() + .milliseconds(Int64(timeouts.totalTimeoutMs)))
+            }
+            status = Int(head.status.code)
+            contentType = head.headers.first(name: "content-type") ?? ""
+            body = try await head.body.collect(upTo: UpstreamClient.maximumBodyBytes)
+        } catch {
+            throw UpstreamClient.classify(error, phase: "before the answer was complete")
+        }
+
+        guard (200..<300).contains(status) else {
+            let translated = instance.translateError(unified, status: status, contentType: contentType, body: body)
+            return Self.adapterErrorResponse(translated)
+        }
+        let translated: TranslatedResponse
+        do {
+            translated = try instance.translateResponse(unified, status: status, contentType: contentType, body: body)
+        } catch {
+            throw ProxyError.upstream("The provider's answer could not be read: \(error.message)")
+        }
+        if let error = translated.error { return Self.adapterErrorResponse(error) }
+        guard let answer = translated.body else {
+            throw ProxyError.upstream("The provider's answer could not be read: the adapter produced no response.")
+        }
+        return Self.jsonResponse(status: .ok, body: answer)
+    }
+
+    // MARK: Responses
+
+    static func jsonResponse(status: HTTPResponse.Status, body: ByteBuffer) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.contentLength] = String(body.readableBytes)
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body))
+    }
+
+    static func errorResponse(_ error: ProxyError, requestID: String) -> Response {
+        var response = jsonResponse(status: error.status, body: error.body)
+        response.headers[.requestID] = requestID
+        if error.noRetry { response.headers[.shouldRetry] = "false" }
+        return response
+    }
+
+    static func adapterErrorResponse(_ error: AdapterErrorOutput) -> Response {
+        let status = (400...599).contains(error.status) ? error.status : 502
+        var response = jsonResponse(status: HTTPResponse.Status(code: status), body: error.body)
+        if error.noRetry { response.headers[.shouldRetry] = "false" }
+        return response
+    }
+
+    /// Maps an adapter's refusal of a request onto the client-facing error.
+    static func adapterError(_ error: AdapterCallError, adapter: String) -> ProxyError {
+        switch error.status {
+        case 1, 2:  // GW_ERR_INVALID_REQUEST, GW_ERR_UNSUPPORTED
+            return ProxyError(status: .badRequest, type: "invalid_request_error", code: "unsupported_by_provider", message: error.message)
+        default:
+            return .internal("The '\(adapter)' adapter failed to translate the request: \(error.message)")
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let requestID = HTTPField.Name("x-request-id")!
+    static let shouldRetry = HTTPField.Name("x-should-retry")!
+}
+
+/// Request ids: `req_` and 16 hex digits of randomness, returned to the client and logged.
+enum RequestID {
+    static func make() -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var value = UInt64.random(in: .min ... .max)
+        var bytes = Array("req_".utf8)
+        for _ in 0..<16 {
+            bytes.append(digits[Int(value & 0xF)])
+            value >>= 4
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,326 @@
+import AdapterHost
+import AsyncAlgorithms
+import AsyncHTTPClient
+import Dispatch
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// Relays one streamed answer: upstream bytes go through the adapter's stream translator and out to
+/// the client as SSE events the moment they are translated.
+///
+/// Three tasks cooperate per stream: the producer (reads upstream, translates, frames), the timer
+/// (keep-alive comments while the upstream is silent, first-byte and idle timeouts), and the writer
+/// (the response body task, which writes to the client). They meet in a back-pressured channel, so
+/// a slow client slows the upstream read instead of growing a buffer.
+struct StreamRelay: Sendable {
+    let upstream: UpstreamClient
+    let instance: AdapterInstance
+    let request: UnifiedRequest
+    let logger: Logger
+
+    static let keepAliveComment = ByteBuffer(string: ": keep-alive\n\n")
+    static let done = ByteBuffer(string: "data: [DONE]\n\n")
+
+    /// Sends the request and decides the HTTP status: a provider error that arrives before the
+    /// keep-alive interval keeps its real status; after that the stream is committed as 200 and any
+    /// error becomes a final `data: {"error":...}` event.
+    func start(_ httpRequest: HTTPClientRequest) async throws -> Response {
+        let timeouts = upstream.timeouts
+        let client = upstream.http
+        let totalDeadline = NIODeadline.now() + .milliseconds(Int64(timeouts.totalTimeoutMs))
+        let call = Task { try await client.execute(httpRequest, deadline: totalDeadline) }
+
+        let head: HTTPClientResponse?
+        do {
+            head = try await value(of: call, waitingAtMost: min(timeouts.keepaliveIntervalMs, timeouts.firstByteTimeoutMs))
+        } catch {
+            throw UpstreamClient.classify(error, phase: "before answering")
+        }
+        if let head, !(200..<300).contains(Int(head.status.code)) {
+            let body: ByteBuffer
+            do {
+                body = try await withTimeout(milliseconds: timeouts.firstByteTimeoutMs, error: .timeout("The provider's error answer did not arrive in time.")) {
+                    try await head.body.collect(upTo: UpstreamClient.maximumBodyBytes)
+                }
+            } catch {
+                throw UpstreamClient.classify(error, phase: "while sending an error")
+            }
+            let translated = instance.translateError(request, status: Int(head.status.code),
+                                                     contentType: head.headers.first(name: "content-type") ?? "", body: body)
+            return ProxyHandler.adapterErrorResponse(translated)
+        }
+
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream; charset=utf-8"
+        headers[.cacheControl] = "no-cache"
+        headers[HTTPField.Name("x-accel-buffering")!] = "no"
+        let relay = self
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            try await relay.relay(call: call, head: head, writer: &writer)
+        })
+    }
+
+    private func relay(call: Task<HTTPClientResponse, any Error>, head: HTTPClientResponse?, writer: inout any ResponseBodyWriter) async throws {
+        let channel = AsyncChannel<ByteBuffer>()
+        let state = RelayState()
+        defer { call.cancel() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await produce(call: call, head: head, channel: channel, state: state) }
+            group.addTask { await watch(channel: channel, state: state) }
+            do {
+                for await buffer in channel {
+                    try await writer.write(buffer)
+                    state.clientWrite()
+                }
+            } catch {
+                // The client went away: stop reading upstream (cancelling the provider request).
+                state.markClientGone()
+                group.cancelAll()
+                throw error
+            }
+            group.cancelAll()
+        }
+        try await writer.finish(nil)
+    }
+
+    /// Reads the upstream body, translates it and sends framed events. Never throws: failures become
+    /// a final error event.
+    private func produce(call: Task<HTTPClientResponse, any Error>, head: HTTPClientResponse?, channel: AsyncChannel<ByteBuffer>, state: RelayState) async {
+        defer { channel.finish() }
+        do {
+            let response: HTTPClientResponse
+            if let head {
+                response = head
+            } else {
+                response = try await withTaskCancellationHandler { try await call.value } onCancel: { call.cancel() }
+            }
+            if !(200..<300).contains(Int(response.status.code)) {
+                let body = try await response.body.collect(upTo: UpstreamClient.maximumBodyBytes)
+                let error = instance.translateError(request, status: Int(response.status.code),
+                                                    contentType: response.headers.first(name: "content-type") ?? "", body: body)
+                await sendFinal(Self.errorEvent(error.body), channel: channel, state: state)
+                return
+            }
+
+            let stream: AdapterStream
+            do {
+                stream = try instance.makeStream(request)
+            } catch {
+                await sendFinal(Self.errorEvent(ProxyError.internal("The adapter could not start a stream: \(error.message)").body), channel: channel, state: state)
+                return
+            }
+            var outcome = StreamOutcome()
+            var events: [StreamEvent] = []
+            for try await bytes in response.body {
+                state.upstreamActivity()
+                events.removeAll(keepingCapacity: true)
+                do {
+                    try stream.feed(bytes, into: &events)
+                } catch {
+                    // Translate what the adapter produced before it failed, then report the failure.
+                    if let framed = frame(events, outcome: &outcome, state: state) { await channel.send(framed) }
+                    await sendFinal(Self.errorEvent(ProxyError.upstream("The provider's stream could not be read: \(error.message)").body), channel: channel, state: state)
+                    return
+                }
+                if let framed = frame(events, outcome: &outcome, state: state) {
+                    await channel.send(framed)
+                    state.upstreamActivity()
+                }
+                if outcome.ended { state.tryEnd(); return }
+            }
+            events.removeAll(keepingCapacity: true)
+            var finishError: AdapterCallError?
+            do {
+                try stream.finish(into: &events)
+            } catch {
+                finishError = error
+            }
+            var tail = frame(events, outcome: &outcome, state: state) ?? ByteBuffer()
+            if outcome.ended { state.tryEnd(); if tail.readableBytes > 0 { await channel.send(tail) }; return }
+            if let finishError {
+                if tail.readableBytes > 0 { await channel.send(tail) }
+                await sendFinal(Self.errorEvent(ProxyError.upstream("The provider's stream ended before the answer was complete (\(finishError.message)).").body), channel: channel, state: state)
+                return
+            }
+            tail.writeImmutableBuffer(Self.done)
+            await sendFinal(tail, channel: channel, state: state)
+        } catch {
+            if state.clientGone { return }
+            let proxyError = UpstreamClient.classify(error, phase: "in the middle of the stream")
+            await sendFinal(Self.errorEvent(proxyError.body), channel: channel, state: state)
+        }
+    }
+
+    /// Turns adapter events into SSE bytes. Usage-only chunks reach the client only when it asked.
+    private func frame(_ events: [StreamEvent], outcome: inout StreamOutcome, state: RelayState) -> ByteBuffer? {
+        var out: ByteBuffer?
+        for event in events {
+            switch event {
+            case .chunk(let chunk, let usageOnly):
+                if usageOnly && !request.includeUsage { continue }
+                if out == nil { out = ByteBuffer() }
+                out!.writeStaticString("data: ")
+                out!.writeImmutableBuffer(chunk)
+                out!.writeStaticString("\n\n")
+                state.firstChunk()
+            case .usage(let usage): outcome.usage = usage
+            case .model(let model): outcome.model = model
+            case .finish(let reason): outcome.finishReason = reason
+            case .error(let error):
+                if out == nil { out = ByteBuffer() }
+                out!.writeImmutableBuffer(Self.errorEvent(error.body))
+                outcome.ended = true
+                return out
+            }
+        }
+        return out
+    }
+
+    /// Keep-alive comments during silence; first-byte and idle timeouts.
+    private func watch(channel: AsyncChannel<ByteBuffer>, state: RelayState) async {
+        let timeouts = upstream.timeouts
+        let keepalive = Int64(timeouts.keepaliveIntervalMs) * 1_000_000
+        let firstByte = Int64(timeouts.firstByteTimeoutMs) * 1_000_000
+        let idle = Int64(timeouts.idleTimeoutMs) * 1_000_000
+        while !Task.isCancelled {
+            let now = RelayState.now()
+            let timeoutAt = state.sawFirstChunk ? state.lastUpstream + idle : state.started + firstByte
+            if now >= timeoutAt {
+                let message = state.sawFirstChunk
+                    ? "The provider sent nothing for \(timeouts.idleTimeoutMs) ms."
+                    : "The provider did not start answering within \(timeouts.firstByteTimeoutMs) ms."
+                await sendFinal(Self.errorEvent(ProxyError.timeout(message).body), channel: channel, state: state)
+                channel.finish()
+                return
+            }
+            let pingAt = state.lastClient + keepalive
+            if now >= pingAt {
+                await channel.send(Self.keepAliveComment)
+                state.clientWrite()
+                continue
+            }
+            let wake = min(timeoutAt, pingAt)
+            do {
+                try await Task.sleep(nanoseconds: UInt64(max(1_000_000, wake - now)))
+            } catch {
+                return
+            }
+        }
+    }
+
+    /// Sends the last event of the stream, once: whoever ends the stream first (producer or timer) wins.
+    private func sendFinal(_ buffer: ByteBuffer, channel: AsyncChannel<ByteBuffer>, state: RelayState) async {
+        guard state.tryEnd() else { return }
+        await channel.send(buffer)
+    }
+
+    static func errorEvent(_ body: ByteBuffer) -> ByteBuffer {
+        var out = ByteBuffer()
+        out.writeStaticString("data: ")
+        out.writeImmutableBuffer(body)
+        out.writeStaticString("\n\n")
+        return out
+    }
+
+    /// Waits for `task` at most `milliseconds`; nil when time ran out (the task keeps running).
+    private func value<T: Sendable>(of task: Task<T, any Error>, waitingAtMost milliseconds: Int) async throws -> T? {
+        let once = ResumeOnce<T?>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                once.install(continuation)
+                let sleeper = Task {
+                    try? await Task.sleep(for: .milliseconds(milliseconds))
+                    once.resume(with: .success(nil))
+                }
+                Task {
+                    let result = await task.result
+                    sleeper.cancel()
+                    once.resume(with: result.map { Optional($0) })
+                }
+            }
+        } onCancel: {
+            task.cancel()
+        }
+    }
+}
+
+/// What a stream reported, for accounting.
+struct StreamOutcome {
+    var usage: TokenUsage?
+    var model: String?
+    var finishReason: String?
+    var ended = false
+}
+
+/// Timestamps and flags shared by the producer, the timer and the writer of one stream.
+final class RelayState: Sendable {
+    let started: Int64
+    private let lastUpstreamNanos: Atomic<Int64>
+    private let lastClientNanos: Atomic<Int64>
+    private let firstChunkSeen = Atomic<Bool>(false)
+    private let endedFlag = Atomic<Bool>(false)
+    private let clientGoneFlag = Atomic<Bool>(false)
+
+    init() {
+        let now = Self.now()
+        started = now
+        lastUpstreamNanos = Atomic(now)
+        lastClientNanos = Atomic(now)
+    }
+
+    static func now() -> Int64 { Int64(DispatchTime.now().uptimeNanoseconds) }
+
+    var lastUpstream: Int64 { lastUpstreamNanos.load(ordering: .relaxed) }
+    var lastClient: Int64 { lastClientNanos.load(ordering: .relaxed) }
+    var sawFirstChunk: Bool { firstChunkSeen.load(ordering: .relaxed) }
+    var clientGone: Bool { clientGoneFlag.load(ordering: .relaxed) }
+
+    func upstreamActivity() { lastUpstreamNanos.store(Self.now(), ordering: .relaxed) }
+    func clientWrite() { lastClientNanos.store(Self.now(), ordering: .relaxed) }
+    func firstChunk() {
+        if !firstChunkSeen.load(ordering: .relaxed) {
+            firstChunkSeen.store(true, ordering: .relaxed)
+            upstreamActivity()
+        }
+    }
+    func markClientGone() { clientGoneFlag.store(true, ordering: .relaxed) }
+
+    /// True for the first caller only.
+    @discardableResult
+    func tryEnd() -> Bool { endedFlag.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged }
+}
+
+/// Resumes a continuation exactly once, whichever of several racers comes first.
+final class ResumeOnce<T: Sendable>: Sendable {
+    private let state = Mutex<(continuation: CheckedContinuation<T, any Error>?, pending: Result<T, any Error>?, done: Bool)>((nil, nil, false))
+
+    func install(_ continuation: CheckedContinuation<T, any Error>) {
+        let pending: Result<T, any Error>? = state.withLock { state in
+            if let pending = state.pending {
+                state.done = true
+                state.pending = nil
+                return pending
+            }
+            state.continuation = continuation
+            return nil
+        }
+        if let pending { continuation.resume(with: pending) }
+    }
+
+    func resume(with result: Result<T, any Error>) {
+        let continuation: CheckedContinuation<T, any Error>? = state.withLock { state in
+            guard !state.done else { return nil }
+            if let continuation = state.continuation {
+                state.done = true
+                state.continuation = nil
+                return continuation
+            }
+            if state.pending == nil { state.pending = result }
+            return nil
+        }
+        continuation?.resume(with: result)
+    }
+}

@@ -1,0 +1,83 @@
+import AdapterHost
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// The pooled, streaming HTTP client that talks to providers.
+public final class UpstreamClient: Sendable {
+    let http: HTTPClient
+    let timeouts: GatewayConfiguration.Upstream
+    /// Largest upstream body the gateway will hold for a non-stream answer or an error.
+    static let maximumBodyBytes = 64 * 1024 * 1024
+
+    public init(configuration: GatewayConfiguration.Upstream) {
+        var config = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .milliseconds(Int64(configuration.connectTimeoutMs))),
+            decompression: .disabled)
+        config.connectionPool = .init(
+            idleTimeout: .seconds(60),
+            concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maxConnectionsPerHost)
+        http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
+        timeouts = configuration
+    }
+
+    public func shutdown() async throws { try await http.shutdown() }
+
+    /// Builds the HTTP request the adapter described, against the provider's base URL.
+    func makeRequest(_ upstream: UpstreamRequest, baseURL: String, stream: Bool) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: baseURL + upstream.path)
+        request.method = HTTPMethod(rawValue: upstream.method)
+        for header in upstream.headers {
+            request.headers.add(name: header.name, value: header.value)
+        }
+        if !request.headers.contains(name: "content-type"), upstream.body.readableBytes > 0 {
+            request.headers.add(name: "content-type", value: "application/json")
+        }
+        if !request.headers.contains(name: "accept") {
+            request.headers.add(name: "accept", value: stream ? "text/event-stream" : "application/json")
+        }
+        request.headers.add(name: "user-agent", value: "llm-gateway/1.0")
+        if upstream.body.readableBytes > 0 {
+            request.body = .bytes(upstream.body)
+        }
+        return request
+    }
+
+    /// Turns a client-library failure into the error the client of the gateway sees. Messages say what
+    /// happened without URLs or headers, which could carry credentials.
+    static func classify(_ error: any Error, phase: String) -> ProxyError {
+        if let proxyError = error as? ProxyError { return proxyError }
+        if let clientError = error as? HTTPClientError {
+            switch clientError {
+            case .connectTimeout, .tlsHandshakeTimeout, .getConnectionFromPoolTimeout:
+                return .timeout("Connecting to the provider timed out.")
+            case .deadlineExceeded:
+                return .timeout("The provider did not finish its answer within the total time limit.")
+            case .readTimeout:
+                return .timeout("The provider stopped sending data.")
+            case .remoteConnectionClosed:
+                return .upstream("The provider closed the connection \(phase).")
+            default:
+                return .upstream("The provider could not be reached (\(clientError.shortDescription)).")
+            }
+        }
+        if error is CancellationError {
+            return .upstream("The request to the provider was cancelled.")
+        }
+        let text = String(describing: error)
+        if text.contains("refused") || text.contains("ECONNREFUSED") {
+            return .upstream("The provider refused the connection.")
+        }
+        return .upstream("The provider could not be reached \(phase).")
+    }
+}
+
+extension HTTPClientError {
+    /// A bounded description without variable values, usable in messages and metric labels.
+    var shortDescription: String {
+        let text = String(describing: self)
+        return String(text.prefix(80))
+    }
+}
