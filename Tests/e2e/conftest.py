@@ -18,13 +18,13 @@ from e2e_support import (
     ACTIVE_GATEWAYS,
     ACTIVE_MOCKS,
     FLAVORS,
-    Admin,
     Binaries,
     Endpoint,
     GatewayProcess,
     MockProvider,
     Stack,
     locate_binaries,
+    login_admin,
     tail,
 )
 
@@ -64,19 +64,6 @@ def gateway(binaries: Binaries, mock: MockProvider, tmp_path_factory: pytest.Tem
         f"gateway did not exit with status 0 after SIGTERM (status {status}; None = had to be killed).\n"
         f"stderr ({process.stderr_path}):\n{process.stderr_tail()}"
     )
-
-
-def login_admin(process: GatewayProcess) -> Admin:
-    """Logs in with the password the gateway was started with (changing it if the gateway insists)."""
-    admin = Admin(process.url)
-    session = admin.login(process.admin_password)
-    if session.get("user", {}).get("must_change_password"):
-        new_password = "e2e-" + secrets.token_urlsafe(12)
-        admin.call("PUT", "/admin/user/password",
-                   {"current_password": process.admin_password, "new_password": new_password}, expect=(204,))
-        process.admin_password = new_password
-        admin.login(new_password)
-    return admin
 
 
 @pytest.fixture(scope="session")

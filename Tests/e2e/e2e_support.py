@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -353,6 +354,19 @@ class Admin:
 
     def create_key(self, name: str) -> dict[str, Any]:
         return self.call("POST", "/admin/keys", {"name": name}, expect=(201,))
+
+
+def login_admin(process: GatewayProcess) -> Admin:
+    """Logs in with the password the gateway was started with (changing it if the gateway insists)."""
+    admin = Admin(process.url)
+    session = admin.login(process.admin_password)
+    if session.get("user", {}).get("must_change_password"):
+        new_password = "e2e-" + secrets.token_urlsafe(12)
+        admin.call("PUT", "/admin/user/password",
+                   {"current_password": process.admin_password, "new_password": new_password}, expect=(204,))
+        process.admin_password = new_password
+        admin.login(new_password)
+    return admin
 
 
 # ------------------------------------------------------------------------------------------------

@@ -1,0 +1,557 @@
+#!/usr/bin/env python3
+"""Writes docs/openapi.json, the OpenAPI 3.1 description of the gateway's admin API.
+
+    python3 scripts/gen_openapi.py            # rewrite docs/openapi.json
+    python3 scripts/gen_openapi.py --check    # exit 1 when docs/openapi.json is out of date
+
+The document follows the behaviour contract (admin routes, shapes, status codes). Only the standard
+library is used, so it runs anywhere python3 does.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "openapi.json"
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def response_ref(name: str) -> dict:
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+def json_body(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def error_response(description: str, code: str, fields: bool = False) -> dict:
+    example = {"error": {"code": code, "message": description}}
+    if fields:
+        example["error"]["fields"] = {"path": "must start with \"/\""}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": ref("Error"), "example": example}},
+    }
+
+
+TIMESTAMP = {"type": "string", "format": "date-time", "description": "ISO 8601, UTC."}
+ID = {"type": "integer", "format": "int64", "minimum": 1}
+
+schemas: dict[str, dict] = {
+    "Error": {
+        "type": "object",
+        "description": "Every admin API error. `fields` is present only on validation errors (422).",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {
+                        "type": "string",
+                        "description": "Machine-readable code.",
+                        "examples": ["invalid_json", "validation_failed", "unauthorized", "forbidden",
+                                     "not_found", "conflict", "too_many_attempts", "invalid_credentials"],
+                    },
+                    "message": {"type": "string", "description": "Human-readable text."},
+                    "fields": {
+                        "type": "object",
+                        "description": "Field name -> what is wrong with it.",
+                        "additionalProperties": {"type": "string"},
+                    },
+                },
+            }
+        },
+    },
+    "LoginRequest": {
+        "type": "object",
+        "required": ["username", "password"],
+        "properties": {"username": {"type": "string", "examples": ["admin"]}, "password": {"type": "string"}},
+    },
+    "SessionUser": {
+        "type": "object",
+        "required": ["id", "username", "role", "must_change_password"],
+        "properties": {
+            "id": ID,
+            "username": {"type": "string"},
+            "role": {"type": "string", "examples": ["admin"]},
+            "must_change_password": {
+                "type": "boolean",
+                "description": "True while the account still has its initial password.",
+            },
+        },
+    },
+    "LoginResponse": {
+        "type": "object",
+        "required": ["token", "expires_at", "user"],
+        "properties": {
+            "token": {"type": "string", "description": "HS256 JWT; send as `Authorization: Bearer <token>`."},
+            "expires_at": TIMESTAMP,
+            "user": ref("SessionUser"),
+        },
+    },
+    "User": {
+        "type": "object",
+        "required": ["id", "username", "role", "must_change_password", "created_at"],
+        "properties": {
+            "id": ID,
+            "username": {"type": "string"},
+            "display_name": {"type": ["string", "null"]},
+            "email": {"type": ["string", "null"]},
+            "role": {"type": "string"},
+            "must_change_password": {"type": "boolean"},
+            "created_at": TIMESTAMP,
+        },
+    },
+    "PasswordChange": {
+        "type": "object",
+        "required": ["current_password", "new_password"],
+        "properties": {
+            "current_password": {"type": "string"},
+            "new_password": {
+                "type": "string",
+                "minLength": 8,
+                "description": "At least 8 characters; not equal to the username or to \"admin123\".",
+            },
+        },
+    },
+    "Provider": {
+        "type": "object",
+        "description": "An upstream account: which adapter speaks to it, where, and with which key.",
+        "required": ["id", "name", "adapter", "base_url", "api_key", "has_api_key", "models", "options",
+                     "enabled", "status", "status_message", "created_at", "updated_at"],
+        "properties": {
+            "id": ID,
+            "name": {"type": "string", "minLength": 1, "maxLength": 64},
+            "adapter": {"type": "string", "description": "Name of a loaded adapter (see GET /admin/plugins).",
+                        "examples": ["openai", "deepseek", "glm"]},
+            "base_url": {"type": "string", "format": "uri"},
+            "api_key": {
+                "type": "string",
+                "description": "Masked: first 3 characters + \"...\" + last 4 (\"****\" for keys of 8 characters "
+                               "or fewer, \"\" when none). The plaintext is never returned.",
+                "examples": ["sk-...abcd"],
+            },
+            "has_api_key": {"type": "boolean"},
+            "models": {"type": "array", "items": {"type": "string"},
+                       "description": "Models clients may pick on endpoints that allow model override."},
+            "options": {"type": "object", "additionalProperties": True,
+                        "description": "Adapter-specific options, passed to the adapter as JSON."},
+            "enabled": {"type": "boolean"},
+            "status": {"type": "string", "enum": ["ready", "adapter_missing", "config_error", "disabled"]},
+            "status_message": {"type": ["string", "null"]},
+            "created_at": TIMESTAMP,
+            "updated_at": TIMESTAMP,
+        },
+    },
+    "ProviderCreate": {
+        "type": "object",
+        "required": ["name", "adapter"],
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 64, "description": "Unique."},
+            "adapter": {"type": "string", "description": "Must be loaded; otherwise 422 with `fields.adapter` "
+                                                         "listing the loaded adapters."},
+            "base_url": {"type": "string", "format": "uri",
+                         "description": "http(s) URL. Default: the adapter's `default_base_url`."},
+            "api_key": {"type": "string"},
+            "models": {"type": "array", "items": {"type": "string"}, "default": []},
+            "options": {"type": "object", "additionalProperties": True, "default": {}},
+            "enabled": {"type": "boolean", "default": True},
+        },
+    },
+    "ProviderUpdate": {
+        "type": "object",
+        "description": "Partial update: only the fields present change. Without `api_key` the stored key is kept.",
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 64},
+            "adapter": {"type": "string"},
+            "base_url": {"type": "string", "format": "uri"},
+            "api_key": {"type": "string"},
+            "models": {"type": "array", "items": {"type": "string"}},
+            "options": {"type": "object", "additionalProperties": True},
+            "enabled": {"type": "boolean"},
+        },
+    },
+    "ProviderList": {
+        "type": "object", "required": ["data"], "properties": {"data": {"type": "array", "items": ref("Provider")}},
+    },
+    "EndpointPath": {
+        "type": "string",
+        "maxLength": 200,
+        "pattern": "^/[A-Za-z0-9._~/-]*$",
+        "description": "Starts with \"/\"; only A-Z a-z 0-9 . _ ~ / -; no \"//\", no \".\" or \"..\" segments, "
+                       "no trailing \"/\"; must not be or start with /admin, /healthz, /readyz, /metrics, /assets, "
+                       "/console; must not end with /chat/completions or /models. Unique.",
+        "examples": ["/bots/translator", "/v1"],
+    },
+    "Endpoint": {
+        "type": "object",
+        "description": "A client-facing API path bound to a provider and a model.",
+        "required": ["id", "path", "name", "description", "provider_id", "model", "allow_model_override",
+                     "system_prompt", "system_prompt_mode", "stream", "enabled", "created_at", "updated_at"],
+        "properties": {
+            "id": ID,
+            "path": ref("EndpointPath"),
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "provider_id": ID,
+            "model": {"type": "string", "minLength": 1},
+            "allow_model_override": {"type": "boolean"},
+            "system_prompt": {"type": "string"},
+            "system_prompt_mode": {"type": "string", "enum": ["prepend", "override"]},
+            "stream": {"type": "string", "enum": ["client", "always", "never"]},
+            "enabled": {"type": "boolean"},
+            "created_at": TIMESTAMP,
+            "updated_at": TIMESTAMP,
+        },
+    },
+    "EndpointCreate": {
+        "type": "object",
+        "required": ["path", "provider_id", "model"],
+        "properties": {
+            "path": ref("EndpointPath"),
+            "name": {"type": "string"},
+            "description": {"type": "string", "default": ""},
+            "provider_id": {**ID, "description": "Must exist."},
+            "model": {"type": "string", "minLength": 1,
+                      "description": "Sent upstream; used when the client sends no model."},
+            "allow_model_override": {"type": "boolean", "default": False,
+                                     "description": "When true, a client's model is used if it is in the provider's "
+                                                    "`models` (or that list is empty). When false, any other model "
+                                                    "gets 400 model_not_allowed."},
+            "system_prompt": {"type": "string", "default": "",
+                              "description": "Inserted as the first message (role system)."},
+            "system_prompt_mode": {"type": "string", "enum": ["prepend", "override"], "default": "prepend",
+                                   "description": "prepend: the client's system messages follow the endpoint's. "
+                                                  "override: the client's system/developer messages are removed."},
+            "stream": {"type": "string", "enum": ["client", "always", "never"], "default": "client",
+                       "description": "client: the client's `stream` flag decides; always / never force it."},
+            "enabled": {"type": "boolean", "default": True},
+        },
+    },
+    "EndpointUpdate": {
+        "type": "object",
+        "description": "Partial update: only the fields present change.",
+        "properties": {
+            "path": ref("EndpointPath"),
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "provider_id": ID,
+            "model": {"type": "string", "minLength": 1},
+            "allow_model_override": {"type": "boolean"},
+            "system_prompt": {"type": "string"},
+            "system_prompt_mode": {"type": "string", "enum": ["prepend", "override"]},
+            "stream": {"type": "string", "enum": ["client", "always", "never"]},
+            "enabled": {"type": "boolean"},
+        },
+    },
+    "EndpointList": {
+        "type": "object", "required": ["data"], "properties": {"data": {"type": "array", "items": ref("Endpoint")}},
+    },
+    "Key": {
+        "type": "object",
+        "description": "A gateway API key as listed (the plaintext is shown only once, at creation).",
+        "required": ["id", "name", "prefix", "enabled", "created_at", "last_used_at"],
+        "properties": {
+            "id": ID,
+            "name": {"type": "string"},
+            "prefix": {"type": "string", "description": "The first characters of the key, to recognise it.",
+                       "examples": ["gw-abcd1234"]},
+            "enabled": {"type": "boolean"},
+            "created_at": TIMESTAMP,
+            "last_used_at": {"anyOf": [TIMESTAMP, {"type": "null"}]},
+        },
+    },
+    "KeyCreate": {
+        "type": "object", "required": ["name"], "properties": {"name": {"type": "string", "minLength": 1}},
+    },
+    "KeyCreated": {
+        "type": "object",
+        "required": ["id", "name", "key", "prefix", "enabled", "created_at"],
+        "properties": {
+            "id": ID,
+            "name": {"type": "string"},
+            "key": {"type": "string", "pattern": "^gw-[A-Za-z0-9_-]{43}$",
+                    "description": "The plaintext key. Returned only in this response; store it now."},
+            "prefix": {"type": "string"},
+            "enabled": {"type": "boolean"},
+            "created_at": TIMESTAMP,
+        },
+    },
+    "KeyList": {
+        "type": "object", "required": ["data"], "properties": {"data": {"type": "array", "items": ref("Key")}},
+    },
+    "LoadedPlugin": {
+        "type": "object",
+        "required": ["name", "display_name", "version", "abi_version", "file", "capabilities", "default_base_url"],
+        "properties": {
+            "name": {"type": "string", "examples": ["deepseek"]},
+            "display_name": {"type": "string", "examples": ["DeepSeek"]},
+            "version": {"type": "string", "examples": ["1.0.0"]},
+            "abi_version": {"type": "string", "description": "\"major.minor\" the adapter was built against.",
+                            "examples": ["1.0"]},
+            "file": {"type": "string", "examples": ["deepseek.so"]},
+            "capabilities": {"type": "array",
+                             "items": {"type": "string", "enum": ["streaming", "tools", "reasoning", "vision",
+                                                                 "json_mode"]}},
+            "default_base_url": {"type": ["string", "null"]},
+        },
+    },
+    "RefusedPlugin": {
+        "type": "object",
+        "required": ["file", "reason"],
+        "properties": {"file": {"type": "string"}, "reason": {"type": "string"}},
+    },
+    "PluginList": {
+        "type": "object",
+        "required": ["loaded", "refused"],
+        "properties": {
+            "loaded": {"type": "array", "items": ref("LoadedPlugin")},
+            "refused": {"type": "array", "items": ref("RefusedPlugin"),
+                        "description": "Files in the plugins folder that were not loaded, with the reason."},
+        },
+    },
+    "Health": {
+        "type": "object", "required": ["status"], "properties": {"status": {"type": "string", "examples": ["ok"]}},
+    },
+}
+
+responses = {
+    "InvalidJSON": error_response("The body is not valid JSON.", "invalid_json"),
+    "ValidationFailed": error_response("One or more fields are invalid; see `fields`.", "validation_failed",
+                                       fields=True),
+    "Unauthorized": error_response("Missing, invalid or expired token.", "unauthorized"),
+    "Forbidden": error_response("The user may not do this.", "forbidden"),
+    "NotFound": error_response("No such object.", "not_found"),
+    "Conflict": error_response("Duplicate name or path, or the object is still in use.", "conflict"),
+}
+
+PUBLIC: list = []  # `security: []` on an operation: no token needed
+
+
+def op(summary: str, tag: str, responses_: dict, *, request: dict | None = None, security: list | None = None,
+       operation_id: str, description: str | None = None) -> dict:
+    operation: dict = {"tags": [tag], "summary": summary, "operationId": operation_id}
+    if description:
+        operation["description"] = description
+    if security is not None:
+        operation["security"] = security
+    if request is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": request}}}
+    operation["responses"] = responses_
+    return operation
+
+
+def authed(extra: dict) -> dict:
+    return {**extra, "401": response_ref("Unauthorized")}
+
+
+def id_parameter(what: str) -> list:
+    return [{"name": "id", "in": "path", "required": True, "description": f"The {what}'s id.", "schema": ID}]
+
+
+NO_CONTENT = {"description": "Done."}
+
+paths = {
+    "/admin/login": {
+        "post": op(
+            "Log in", "auth", {
+                "200": json_body(ref("LoginResponse"), "A token for the admin API."),
+                "400": response_ref("InvalidJSON"),
+                "401": error_response("Wrong username or password.", "invalid_credentials"),
+                "422": response_ref("ValidationFailed"),
+                "429": error_response("Too many failed attempts; wait and retry.", "too_many_attempts"),
+            },
+            request=ref("LoginRequest"), security=PUBLIC, operation_id="login",
+            description="On first start the gateway creates `admin` / `admin123` (unless GATEWAY_ADMIN_PASSWORD is "
+                        "set); change that password right away.",
+        )
+    },
+    "/admin/user/info": {
+        "get": op("The current user", "auth", authed({"200": json_body(ref("User"), "The logged-in user.")}),
+                  operation_id="getCurrentUser")
+    },
+    "/admin/user/password": {
+        "put": op(
+            "Change the current user's password", "auth",
+            authed({
+                "204": NO_CONTENT,
+                "400": response_ref("InvalidJSON"),
+                "422": response_ref("ValidationFailed"),
+            }),
+            request=ref("PasswordChange"), operation_id="changePassword",
+        )
+    },
+    "/admin/providers": {
+        "get": op("List providers", "providers", authed({"200": json_body(ref("ProviderList"), "All providers.")}),
+                  operation_id="listProviders"),
+        "post": op(
+            "Create a provider", "providers",
+            authed({
+                "201": json_body(ref("Provider"), "Created."),
+                "400": response_ref("InvalidJSON"),
+                "409": response_ref("Conflict"),
+                "422": response_ref("ValidationFailed"),
+            }),
+            request=ref("ProviderCreate"), operation_id="createProvider",
+        ),
+    },
+    "/admin/providers/{id}": {
+        "parameters": id_parameter("provider"),
+        "get": op("Get a provider", "providers",
+                  authed({"200": json_body(ref("Provider"), "The provider."), "404": response_ref("NotFound")}),
+                  operation_id="getProvider"),
+        "put": op(
+            "Update a provider (partial)", "providers",
+            authed({
+                "200": json_body(ref("Provider"), "Updated."),
+                "400": response_ref("InvalidJSON"),
+                "404": response_ref("NotFound"),
+                "409": response_ref("Conflict"),
+                "422": response_ref("ValidationFailed"),
+            }),
+            request=ref("ProviderUpdate"), operation_id="updateProvider",
+        ),
+        "delete": op(
+            "Delete a provider", "providers",
+            authed({
+                "204": NO_CONTENT,
+                "404": response_ref("NotFound"),
+                "409": error_response("Endpoints still use this provider.", "conflict"),
+            }),
+            operation_id="deleteProvider",
+        ),
+    },
+    "/admin/endpoints": {
+        "get": op("List endpoints", "endpoints", authed({"200": json_body(ref("EndpointList"), "All endpoints.")}),
+                  operation_id="listEndpoints"),
+        "post": op(
+            "Create an endpoint", "endpoints",
+            authed({
+                "201": json_body(ref("Endpoint"), "Created; it serves requests from now on."),
+                "400": response_ref("InvalidJSON"),
+                "409": error_response("Another endpoint has this path.", "conflict"),
+                "422": response_ref("ValidationFailed"),
+            }),
+            request=ref("EndpointCreate"), operation_id="createEndpoint",
+        ),
+    },
+    "/admin/endpoints/{id}": {
+        "parameters": id_parameter("endpoint"),
+        "get": op("Get an endpoint", "endpoints",
+                  authed({"200": json_body(ref("Endpoint"), "The endpoint."), "404": response_ref("NotFound")}),
+                  operation_id="getEndpoint"),
+        "put": op(
+            "Update an endpoint (partial)", "endpoints",
+            authed({
+                "200": json_body(ref("Endpoint"), "Updated."),
+                "400": response_ref("InvalidJSON"),
+                "404": response_ref("NotFound"),
+                "409": response_ref("Conflict"),
+                "422": response_ref("ValidationFailed"),
+            }),
+            request=ref("EndpointUpdate"), operation_id="updateEndpoint",
+        ),
+        "delete": op("Delete an endpoint", "endpoints",
+                     authed({"204": NO_CONTENT, "404": response_ref("NotFound")}), operation_id="deleteEndpoint"),
+    },
+    "/admin/keys": {
+        "get": op("List gateway API keys", "keys", authed({"200": json_body(ref("KeyList"), "All keys.")}),
+                  operation_id="listKeys"),
+        "post": op(
+            "Create a gateway API key", "keys",
+            authed({
+                "201": json_body(ref("KeyCreated"), "Created. The plaintext `key` is shown only here."),
+                "400": response_ref("InvalidJSON"),
+                "422": response_ref("ValidationFailed"),
+            }),
+            request=ref("KeyCreate"), operation_id="createKey",
+        ),
+    },
+    "/admin/keys/{id}": {
+        "parameters": id_parameter("key"),
+        "delete": op("Delete (revoke) a key", "keys",
+                     authed({"204": NO_CONTENT, "404": response_ref("NotFound")}), operation_id="deleteKey"),
+    },
+    "/admin/plugins": {
+        "get": op("Loaded and refused adapters", "plugins",
+                  authed({"200": json_body(ref("PluginList"), "What the plugins folder yielded at start-up.")}),
+                  operation_id="listPlugins"),
+    },
+    "/admin/openapi.json": {
+        "get": op("This document", "meta", {
+            "200": {"description": "The OpenAPI 3.1 document of the admin API.",
+                    "content": {"application/json": {"schema": {"type": "object"}}}},
+        }, security=PUBLIC, operation_id="getOpenAPI"),
+    },
+    "/healthz": {
+        "get": op("Liveness", "meta", {"200": json_body(ref("Health"), "The process is up.")},
+                  security=PUBLIC, operation_id="healthz"),
+    },
+    "/readyz": {
+        "get": op("Readiness", "meta", {
+            "200": json_body(ref("Health"), "The database is reachable and at least one adapter is loaded."),
+            "503": {"description": "Not ready: the database is unreachable or no adapter is loaded."},
+        }, security=PUBLIC, operation_id="readyz"),
+    },
+}
+
+document = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "LLM Gateway admin API",
+        "version": "1.0.0",
+        "description": "Manage providers (upstream accounts), endpoints (client-facing API paths) and gateway "
+                       "API keys. Log in with POST /admin/login and send the token as "
+                       "`Authorization: Bearer <token>`. Changes take effect on the next request, without a "
+                       "restart. The proxy routes themselves (POST <endpoint path>[/chat/completions], "
+                       "GET <endpoint path>/models) speak the OpenAI chat-completions API and are not described "
+                       "here.",
+        "license": {"name": "See the repository"},
+    },
+    "servers": [{"url": "http://localhost:8080", "description": "`make run` on this machine"}],
+    "security": [{"bearerAuth": []}],
+    "tags": [
+        {"name": "auth", "description": "Login and the current user."},
+        {"name": "providers", "description": "Upstream accounts, each served by an adapter."},
+        {"name": "endpoints", "description": "Client-facing paths."},
+        {"name": "keys", "description": "API keys clients use on endpoints."},
+        {"name": "plugins", "description": "Adapters in the plugins folder."},
+        {"name": "meta", "description": "Health and this document."},
+    ],
+    "paths": paths,
+    "components": {
+        "securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                           "description": "The `token` from POST /admin/login (HS256, valid 24 h by default)."},
+        },
+        "schemas": schemas,
+        "responses": responses,
+    },
+}
+
+
+def render() -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def main() -> int:
+    text = render()
+    if "--check" in sys.argv[1:]:
+        if not OUTPUT.exists() or OUTPUT.read_text() != text:
+            print(f"{OUTPUT} is out of date; run python3 scripts/gen_openapi.py", file=sys.stderr)
+            return 1
+        return 0
+    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
+    OUTPUT.write_text(text)
+    print(f"wrote {OUTPUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
