@@ -3,6 +3,7 @@
 
     python3 scripts/gen_openapi.py            # rewrite docs/openapi.json
     python3 scripts/gen_openapi.py --check    # exit 1 when docs/openapi.json is out of date
+    python3 scripts/gen_openapi.py --output Sources/Host/Resources/openapi.json   # the copy the gateway serves
 
 The document follows the behaviour contract (admin routes, shapes, status codes). Only the standard
 library is used, so it runs anywhere python3 does.
@@ -10,11 +11,16 @@ library is used, so it runs anywhere python3 does.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
 
 OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "openapi.json"
+
+
+STRICT_BODIES = ("LoginRequest", "PasswordChange", "ProviderCreate", "ProviderUpdate", "EndpointCreate",
+                 "EndpointUpdate", "KeyCreate")
 
 
 def ref(name: str) -> dict:
@@ -39,6 +45,7 @@ def error_response(description: str, code: str, fields: bool = False) -> dict:
     }
 
 
+MODEL_NAME = {"type": "string", "minLength": 1, "maxLength": 128}
 TIMESTAMP = {"type": "string", "format": "date-time", "description": "ISO 8601, UTC."}
 ID = {"type": "integer", "format": "int64", "minimum": 1}
 
@@ -116,7 +123,9 @@ schemas: dict[str, dict] = {
             "new_password": {
                 "type": "string",
                 "minLength": 8,
-                "description": "At least 8 characters; not equal to the username or to \"admin123\".",
+                "maxLength": 72,
+                "description": "8 to 72 bytes; not equal to the username or to \"admin123\". A wrong "
+                               "`current_password` is a 422 with `fields.current_password`.",
             },
         },
     },
@@ -158,9 +167,10 @@ schemas: dict[str, dict] = {
                                                          "listing the loaded adapters."},
             "base_url": {"type": "string", "format": "uri",
                          "description": "http(s) URL. Default: the adapter's `default_base_url`."},
-            "api_key": {"type": "string"},
-            "models": {"type": "array", "items": {"type": "string"}, "default": []},
-            "options": {"type": "object", "additionalProperties": True, "default": {}},
+            "api_key": {"type": "string", "maxLength": 4096, "description": "Stored; never shown again in plain text."},
+            "models": {"type": "array", "items": MODEL_NAME, "maxItems": 500, "default": []},
+            "options": {"type": "object", "additionalProperties": True, "default": {},
+                        "description": "Adapter-specific; at most 64 KiB as JSON."},
             "enabled": {"type": "boolean", "default": True},
         },
     },
@@ -171,8 +181,8 @@ schemas: dict[str, dict] = {
             "name": {"type": "string", "minLength": 1, "maxLength": 64},
             "adapter": {"type": "string"},
             "base_url": {"type": "string", "format": "uri"},
-            "api_key": {"type": "string"},
-            "models": {"type": "array", "items": {"type": "string"}},
+            "api_key": {"type": "string", "maxLength": 4096},
+            "models": {"type": "array", "items": MODEL_NAME, "maxItems": 500},
             "options": {"type": "object", "additionalProperties": True},
             "enabled": {"type": "boolean"},
         },
@@ -197,10 +207,10 @@ schemas: dict[str, dict] = {
         "properties": {
             "id": ID,
             "path": ref("EndpointPath"),
-            "name": {"type": "string"},
-            "description": {"type": "string"},
+            "name": {"type": "string", "maxLength": 100},
+            "description": {"type": "string", "maxLength": 2000},
             "provider_id": ID,
-            "model": {"type": "string", "minLength": 1},
+            "model": MODEL_NAME,
             "allow_model_override": {"type": "boolean"},
             "system_prompt": {"type": "string"},
             "system_prompt_mode": {"type": "string", "enum": ["prepend", "override"]},
@@ -215,17 +225,17 @@ schemas: dict[str, dict] = {
         "required": ["path", "provider_id", "model"],
         "properties": {
             "path": ref("EndpointPath"),
-            "name": {"type": "string"},
-            "description": {"type": "string", "default": ""},
+            "name": {"type": "string", "maxLength": 100},
+            "description": {"type": "string", "maxLength": 2000, "default": ""},
             "provider_id": {**ID, "description": "Must exist."},
-            "model": {"type": "string", "minLength": 1,
+            "model": {**MODEL_NAME,
                       "description": "Sent upstream; used when the client sends no model."},
             "allow_model_override": {"type": "boolean", "default": False,
                                      "description": "When true, a client's model is used if it is in the provider's "
                                                     "`models` (or that list is empty). When false, any other model "
                                                     "gets 400 model_not_allowed."},
             "system_prompt": {"type": "string", "default": "",
-                              "description": "Inserted as the first message (role system)."},
+                              "description": "Inserted as the first message (role system). At most 64 KiB."},
             "system_prompt_mode": {"type": "string", "enum": ["prepend", "override"], "default": "prepend",
                                    "description": "prepend: the client's system messages follow the endpoint's. "
                                                   "override: the client's system/developer messages are removed."},
@@ -268,7 +278,8 @@ schemas: dict[str, dict] = {
         },
     },
     "KeyCreate": {
-        "type": "object", "required": ["name"], "properties": {"name": {"type": "string", "minLength": 1}},
+        "type": "object", "required": ["name"],
+        "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}},
     },
     "KeyCreated": {
         "type": "object",
@@ -321,10 +332,15 @@ schemas: dict[str, dict] = {
     },
 }
 
+# Request bodies are decoded strictly: an unknown field is a 422 naming it.
+for _name in STRICT_BODIES:
+    schemas[_name]["additionalProperties"] = False
+
 responses = {
     "InvalidJSON": error_response("The body is not valid JSON.", "invalid_json"),
-    "ValidationFailed": error_response("One or more fields are invalid; see `fields`.", "validation_failed",
-                                       fields=True),
+    "ValidationFailed": error_response("One or more fields are invalid, missing or unknown; see `fields`.",
+                                       "validation_failed", fields=True),
+    "TooLarge": error_response("The request body is too large.", "request_too_large"),
     "Unauthorized": error_response("Missing, invalid or expired token.", "unauthorized"),
     "Forbidden": error_response("The user may not do this.", "forbidden"),
     "NotFound": error_response("No such object.", "not_found"),
@@ -343,7 +359,9 @@ def op(summary: str, tag: str, responses_: dict, *, request: dict | None = None,
         operation["security"] = security
     if request is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": request}}}
-    operation["responses"] = responses_
+        responses_.setdefault("400", response_ref("InvalidJSON"))
+        responses_.setdefault("413", response_ref("TooLarge"))
+    operation["responses"] = dict(sorted(responses_.items()))
     return operation
 
 
@@ -541,15 +559,20 @@ def render() -> str:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="exit 1 when the output file is out of date")
+    parser.add_argument("--output", type=Path, default=OUTPUT, help=f"where to write (default: {OUTPUT})")
+    arguments = parser.parse_args()
     text = render()
-    if "--check" in sys.argv[1:]:
-        if not OUTPUT.exists() or OUTPUT.read_text() != text:
-            print(f"{OUTPUT} is out of date; run python3 scripts/gen_openapi.py", file=sys.stderr)
+    output: Path = arguments.output
+    if arguments.check:
+        if not output.exists() or output.read_text() != text:
+            print(f"{output} is out of date; run python3 scripts/gen_openapi.py", file=sys.stderr)
             return 1
         return 0
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    OUTPUT.write_text(text)
-    print(f"wrote {OUTPUT}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text)
+    print(f"wrote {output}")
     return 0
 
 
