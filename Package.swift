@@ -67,7 +67,12 @@ let package = Package(
         // A real HTTP server that plays OpenAI, DeepSeek and GLM for tests, demos and benchmarks.
         .target(
             name: "MockProvider",
-            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Sources/MockProvider"
         ),
         .executableTarget(
