@@ -20,6 +20,7 @@ PYTHON ?= python3
 CONFIG ?= release
 SWIFT_BUILD_FLAGS ?=
 PYTEST_ARGS ?=
+DEPS_EXTRA ?=
 
 VENV := .venv
 E2E_REQUIREMENTS := Tests/e2e/requirements.txt
@@ -43,7 +44,7 @@ help:
 
 deps:
 	$(call header,System packages)
-	@scripts/ensure-system-deps.sh
+	@scripts/ensure-system-deps.sh $(DEPS_EXTRA)
 
 build: deps
 	$(call header,swift build -c release)
@@ -90,6 +91,9 @@ test-e2e:
 	MOCK_BIN="$$bin_dir/mock-provider" \
 	GATEWAY_TEST_PLUGINS="$$bin_dir/test-plugins" \
 	"$(VENV)/bin/python" -m pytest -q Tests/e2e $(PYTEST_ARGS)
+
+# The e2e tests also need curl (README walkthrough) and a C compiler (the adapter in docs/plugins.md).
+test: DEPS_EXTRA := curl gcc libc6-dev
 
 # Both test phases run even when the first fails, so one run shows every failure; the exit status
 # is non-zero when either failed.

@@ -209,6 +209,19 @@ class MockProvider:
         """Requests whose body mentions `marker` (each test puts a unique marker in its prompt)."""
         return [record for record in self.requests() if marker in json.dumps(record.get("body"), ensure_ascii=False)]
 
+    def settled_request_with(self, marker: str, timeout: float = 5.0) -> dict[str, Any]:
+        """The one request containing `marker`, once the mock has recorded the end of its answer.
+
+        The mock updates a record while it writes the answer, so right after a client saw the end of a
+        stream the record may still lack `reported_usage` for a moment.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            record = self.only_request_with(marker)
+            if record.get("completed") or record.get("reported_usage") or time.monotonic() > deadline:
+                return record
+            time.sleep(0.05)
+
     def only_request_with(self, marker: str) -> dict[str, Any]:
         matching = self.requests_with(marker)
         assert len(matching) == 1, (
@@ -227,14 +240,18 @@ class MockProvider:
 class GatewayProcess:
     """`gateway serve` on a free loopback port with its own database, plugins folder and logs."""
 
-    def __init__(self, binary: Path, work_dir: Path, plugins_dir: Path, admin_password: str,
-                 extra_env: dict[str, str] | None = None):
+    def __init__(self, binary: Path, work_dir: Path, plugins_dir: Path, admin_password: str | None,
+                 extra_env: dict[str, str] | None = None, args: list[str] | None = None,
+                 port: int | None = None, listen_env: bool = True):
+        """`listen_env=False` leaves host and port to the configuration file (then pass its `port`)."""
         self.binary = binary
         self.work_dir = work_dir
         self.plugins_dir = plugins_dir
         self.admin_password = admin_password
         self.extra_env = extra_env or {}
-        self.port = free_port()
+        self.args = args or []
+        self.listen_env = listen_env
+        self.port = port or free_port()
         self.stderr_path = work_dir / "gateway.stderr.log"
         self.stdout_path = work_dir / "gateway.stdout.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -246,21 +263,22 @@ class GatewayProcess:
     def start(self) -> None:
         # Only our own GATEWAY_* settings: a developer's shell must not change what the tests see.
         env = {key: value for key, value in os.environ.items() if not key.startswith("GATEWAY_")}
+        if self.listen_env:
+            env.update(GATEWAY_SERVER_HOST="127.0.0.1", GATEWAY_SERVER_PORT=str(self.port))
         env.update(
-            GATEWAY_SERVER_HOST="127.0.0.1",
-            GATEWAY_SERVER_PORT=str(self.port),
             GATEWAY_DATABASE_PATH=str(self.work_dir / "gw.sqlite"),
             GATEWAY_PLUGINS_DIR=str(self.plugins_dir),
-            GATEWAY_ADMIN_PASSWORD=self.admin_password,
             GATEWAY_LOGGING_LEVEL="debug",
         )
+        if self.admin_password is not None:  # None: the gateway's own first-start default (admin123)
+            env["GATEWAY_ADMIN_PASSWORD"] = self.admin_password
         env.update(self.extra_env)
         self.work_dir.mkdir(parents=True, exist_ok=True)
         with self.stderr_path.open("wb") as stderr, self.stdout_path.open("wb") as stdout:
             # The working directory is the test's own folder, so a config.yaml in the repository
             # is not picked up.
             self.process = subprocess.Popen(
-                [str(self.binary), "serve"], cwd=self.work_dir, env=env,
+                [str(self.binary), "serve", *self.args], cwd=self.work_dir, env=env,
                 stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
             )
         deadline = time.monotonic() + STARTUP_TIMEOUT

@@ -54,7 +54,7 @@ def test_custom_path_answers_like_openai_in_both_modes(stack: Stack, flavor: str
     assert marker in text, f"the mock echoes the user's words: {text!r}"
     assert completion.choices[0].finish_reason == "stop"
 
-    (upstream,) = stack.mock.requests_with(marker)
+    upstream = stack.mock.settled_request_with(marker)
     upstream_messages = upstream["body"]["messages"]
     assert upstream_messages[0]["role"] == "system"
     assert upstream_messages[0]["content"] == endpoint.system_prompt
@@ -99,7 +99,7 @@ def test_v1_endpoint_is_a_standard_openai_base_url(stack: Stack, marker: str):
         model="gpt-4o-mini", messages=[{"role": "user", "content": f"Hi {marker}"}]
     )
     assert completion.choices[0].message.content.startswith("Hello from mock")
-    (upstream,) = stack.mock.requests_with(marker)
+    upstream = stack.mock.settled_request_with(marker)
     first = upstream["body"]["messages"][0]
     assert (first["role"], first["content"]) == ("system", endpoint.system_prompt)
 
@@ -133,7 +133,7 @@ def test_stream_usage_only_when_asked(stack: Stack, flavor: str, marker: str):
     assert len(with_usage) == 1, f"exactly one chunk carries usage, got {len(with_usage)}"
     assert with_usage[0] is chunks[-1], "the usage chunk is the last chunk"
     assert chunks[-1].choices == [], "the usage chunk has no choices, as OpenAI sends it"
-    (upstream,) = stack.mock.requests_with(marker)
+    upstream = stack.mock.settled_request_with(marker)
     assert_usage_matches(chunks[-1].usage, upstream.get("reported_usage"), f"{flavor} stream")
     assert chunks[-1].usage.total_tokens == chunks[-1].usage.prompt_tokens + chunks[-1].usage.completion_tokens
 
@@ -193,7 +193,7 @@ def test_streamed_tool_call_assembles_into_a_function_call(stack: Stack, flavor:
     finish_reasons = [chunk.choices[0].finish_reason for chunk in chunks if chunk.choices and chunk.choices[0].finish_reason]
     assert finish_reasons == ["tool_calls"]
 
-    (upstream,) = stack.mock.requests_with(marker)
+    upstream = stack.mock.settled_request_with(marker)
     assert [tool["function"]["name"] for tool in upstream["body"]["tools"]] == ["get_weather"]
 
     completion = client.chat.completions.create(model=endpoint.model, messages=messages, tools=[WEATHER_TOOL])
