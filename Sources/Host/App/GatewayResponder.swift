@@ -12,13 +12,16 @@ struct GatewayResponder<Router: HTTPResponder>: HTTPResponder where Router.Conte
         if let response = await proxy.respond(to: request, path: path, snapshot: proxy.snapshots.snapshot) {
             return response
         }
-        do {
-            return try await router.respond(to: request, context: context)
-        } catch let error as HTTPError where error.status == .notFound && !Self.isGatewayRoute(path) {
-            // An unknown path outside the admin/console space is most likely a mistyped endpoint: answer
-            // in the OpenAI shape that SDK clients understand.
-            return ProxyHandler.errorResponse(.endpointNotFound(path), requestID: RequestID.make())
+        let response = try await router.respond(to: request, context: context)
+        // The router marks requests that matched no route; give them a body in the right shape.
+        guard response.status == .notFound, context.coreContext.endpointPath.value == "NotFound" else { return response }
+        if Self.isGatewayRoute(path) {
+            return try AdminError(status: .notFound, code: "not_found", message: "There is no route \(request.method) \(path).")
+                .response(from: request, context: context)
         }
+        // An unknown path outside the admin/console space is most likely a mistyped endpoint: answer in
+        // the OpenAI shape that SDK clients understand.
+        return ProxyHandler.errorResponse(.endpointNotFound(path), requestID: RequestID.make())
     }
 
     static func isGatewayRoute(_ path: String) -> Bool {
