@@ -65,7 +65,7 @@ def test_config_yaml_in_the_working_directory_is_read(binaries: Binaries, tmp_pa
 @pytest.mark.parametrize("content, named", [
     ("upstream:\n  idle_timeout: 5\n", "upstream.idle_timeout"),
     ("server:\n  port: 99999\n", "server.port"),
-])
+], ids=["unknown key", "out of range"])
 def test_bad_configuration_stops_the_gateway_naming_the_key(binaries: Binaries, tmp_path: Path, content: str, named: str):
     config = tmp_path / "bad.yaml"
     config.write_text(content)
