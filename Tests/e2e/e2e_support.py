@@ -91,6 +91,17 @@ def locate_binaries() -> Binaries:
     return Binaries(gateway=gateway, mock=mock, plugins=plugins)
 
 
+def _die_with_parent() -> None:
+    """Runs in the child before exec: SIGTERM it when the test process dies (Linux), so a killed
+    pytest leaves no gateway or mock behind."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - best effort only
+        pass
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -129,6 +140,7 @@ class MockProvider:
             text=True,
             errors="replace",
             bufsize=1,
+            preexec_fn=_die_with_parent,
         )
         found = threading.Event()
         log = self.log_path.open("w")
@@ -279,7 +291,7 @@ class GatewayProcess:
             # is not picked up.
             self.process = subprocess.Popen(
                 [str(self.binary), "serve", *self.args], cwd=self.work_dir, env=env,
-                stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+                stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, preexec_fn=_die_with_parent,
             )
         deadline = time.monotonic() + STARTUP_TIMEOUT
         last_problem = "no answer yet"
