@@ -67,6 +67,6 @@ enum HostABI {
     static let minor = UInt32(GW_ABI_MINOR)
     static let version = major << 16 | minor
     /// `GW_DESCRIPTOR_V1_0_SIZE` (a C macro using offsetof, which Swift cannot import).
-    static let descriptorV1Size = MemoryLayout<gw_plugin_descriptor>.offset(of: \gw_plugin_descriptor.destroy_stream) ?? 112
+    static let descriptorV1Size = (MemoryLayout<gw_plugin_descriptor>.offset(of: \gw_plugin_descriptor.destroy_stream) ?? 112)
         + MemoryLayout<UnsafeRawPointer>.size
 }

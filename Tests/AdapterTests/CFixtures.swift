@@ -1,0 +1,36 @@
+import Foundation
+import Synchronization
+import Testing
+import TestSupport
+
+/// Compiles the C adapter fixtures in `Tests/Fixtures/c-adapter` with `cc` into a temporary folder, once per
+/// test process and variant.
+enum CFixtures {
+    private static let cache = Mutex<[String: String]>([:])
+    static let directory: URL = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("adapter-tests-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }()
+
+    /// The path of `<source>.c` built as `<output>.so` with the given `-D` defines.
+    static func build(_ source: String, defines: [String] = [], output: String? = nil, into folder: URL? = nil) throws -> String {
+        let name = output ?? ([source] + defines).joined(separator: "-")
+        let target = (folder ?? directory).appendingPathComponent("\(name).so").path
+        if let done = cache.withLock({ $0[target] }) { return done }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["cc", "-std=c11", "-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror",
+                             "-I", RepositoryPaths.root.appendingPathComponent("Sources/PluginAPI/include").path]
+            + defines.map { "-D\($0)" }
+            + ["-o", target, RepositoryPaths.fixtures.appendingPathComponent("c-adapter/\(source).c").path]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "cc failed for \(source).c: \(message)")
+        cache.withLock { $0[target] = target }
+        return target
+    }
+}
