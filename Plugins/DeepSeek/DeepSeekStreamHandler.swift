@@ -20,10 +20,11 @@ struct DeepSeekStreamHandler: SSEPayloadHandler {
     mutating func handle(_ payload: UnsafeRawBufferPointer, terminated: Bool, emit: Emitter) throws(AdapterError)
         -> SSEPayloadOutcome
     {
-        let needsParse = !modelSent || JSONScan.keyState(payload, "usage") == .value
-            || JSONScan.keyState(payload, "finish_reason") == .value || JSONScan.keyState(payload, "error") != .absent
-        if !needsParse {
-            guard JSONScan.isObject(payload) else { throw AdapterError.upstreamFormat("a stream event is not a JSON object") }
+        // One validating pass that also says whether anything must be read from the payload.
+        guard let keys = JSONScan.chatChunk(payload) else {
+            throw AdapterError.upstreamFormat("a stream event is not a JSON object")
+        }
+        if modelSent, keys.usage != .value, keys.finishReason != .value, keys.error == .absent {
             try emit.chunk(raw: payload)
             return .more
         }

@@ -13,11 +13,12 @@ struct OpenAIStreamHandler: SSEPayloadHandler {
     mutating func handle(_ payload: UnsafeRawBufferPointer, terminated: Bool, emit: Emitter) throws(AdapterError)
         -> SSEPayloadOutcome
     {
-        let usageState = JSONScan.keyState(payload, "usage")
-        let needsParse = !modelSent || usageState == .value || JSONScan.keyState(payload, "finish_reason") == .value
-            || JSONScan.keyState(payload, "error") != .absent
-        if !needsParse {
-            guard JSONScan.isObject(payload) else { throw AdapterError.upstreamFormat("a stream event is not a JSON object") }
+        // One validating pass that also says whether anything must be read from the payload.
+        guard let keys = JSONScan.chatChunk(payload) else {
+            throw AdapterError.upstreamFormat("a stream event is not a JSON object")
+        }
+        let usageState = keys.usage
+        if modelSent, keys.usage != .value, keys.finishReason != .value, keys.error == .absent {
             try forward(payload, usageState: usageState, usageOnly: false, emit: emit)
             return .more
         }

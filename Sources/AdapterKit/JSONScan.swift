@@ -17,7 +17,40 @@ public enum JSONScan {
 
     /// What follows the key `key` (at any depth): `.absent` when no such key occurs, `.null` when every
     /// occurrence has the value `null`, `.value` otherwise.
-    public enum KeyState: Equatable, Sendable { case absent, null, value }
+    public enum KeyState: Equatable, Sendable {
+        case absent, null, value
+
+        mutating func merge(_ other: KeyState) {
+            if other == .value || (other == .null && self == .absent) { self = other }
+        }
+    }
+
+    /// The keys OpenAI-style stream handlers must look at before forwarding a chunk unchanged.
+    public struct ChunkKeys: Equatable, Sendable {
+        public var usage: KeyState
+        public var finishReason: KeyState
+        public var error: KeyState
+
+        public init(usage: KeyState = .absent, finishReason: KeyState = .absent, error: KeyState = .absent) {
+            self.usage = usage
+            self.finishReason = finishReason
+            self.error = error
+        }
+    }
+
+    /// One pass over a `data:` payload: nil unless it is exactly one well-formed JSON object; otherwise where
+    /// (at any depth) `usage`, `finish_reason` and `error` keys occur and whether their values are null.
+    /// Allocates nothing.
+    public static func chatChunk(_ bytes: UnsafeRawBufferPointer) -> ChunkKeys? {
+        var parser = JSONParser(bytes)
+        parser.watch = ChunkKeys()
+        parser.skipWhitespace()
+        guard parser.peek() == UInt8(ascii: "{") else { return nil }
+        do { try parser.skipValue(depth: 0) } catch { return nil }
+        parser.skipWhitespace()
+        guard parser.index == bytes.count else { return nil }
+        return parser.watch
+    }
 
     /// Finds `"key"` followed by `:` anywhere in the text and reports its value's kind (see ``KeyState``).
     public static func keyState(_ bytes: UnsafeRawBufferPointer, _ key: StaticString) -> KeyState {

@@ -48,6 +48,8 @@ extension JSONValue {
 struct JSONParser {
     let p: UnsafeRawBufferPointer
     var index = 0
+    /// When set, ``skipValue(depth:)`` records the chat-chunk keys it passes (see ``JSONScan/chatChunk(_:)``).
+    var watch: JSONScan.ChunkKeys?
 
     init(_ p: UnsafeRawBufferPointer) { self.p = p }
 
@@ -155,11 +157,14 @@ struct JSONParser {
             while true {
                 skipWhitespace()
                 guard peek() == UInt8(ascii: "\"") else { throw error("expected an object key") }
+                let keyStart = index + 1
                 try skipString()
+                let keyEnd = index - 1
                 skipWhitespace()
                 guard peek() == UInt8(ascii: ":") else { throw error("expected ':'") }
                 index += 1
                 skipWhitespace()
+                if watch != nil { noteKey(keyStart, keyEnd) }
                 try skipValue(depth: depth + 1)
                 skipWhitespace()
                 guard let d = peek() else { throw error("unexpected end of input in an object") }
@@ -191,6 +196,25 @@ struct JSONParser {
         case UInt8(ascii: "f"): try expectLiteral("false")
         case UInt8(ascii: "n"): try expectLiteral("null")
         default: try scanNumber()
+        }
+    }
+
+    /// Records a watched key whose value starts at `index`.
+    mutating func noteKey(_ start: Int, _ end: Int) {
+        let n = end - start
+        guard n == 5 || n == 13 else { return }
+        func equals(_ key: StaticString) -> Bool {
+            guard key.utf8CodeUnitCount == n else { return false }
+            for i in 0..<n where p[start + i] != key.utf8Start[i] { return false }
+            return true
+        }
+        let state: JSONScan.KeyState = peek() == UInt8(ascii: "n") ? .null : .value
+        if equals("usage") {
+            watch?.usage.merge(state)
+        } else if equals("error") {
+            watch?.error.merge(state)
+        } else if equals("finish_reason") {
+            watch?.finishReason.merge(state)
         }
     }
 

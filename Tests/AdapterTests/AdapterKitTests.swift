@@ -113,6 +113,23 @@ import TestSupport
         #expect(state(#"{"error":{}}"#, "error") == .value)
     }
 
+    @Test func chatChunkScanValidatesAndFindsKeys() {
+        func scan(_ s: String) -> JSONScan.ChunkKeys? { Array(s.utf8).withUnsafeBytes { JSONScan.chatChunk($0) } }
+        #expect(scan(#"{"choices":[{"finish_reason":null}],"usage":null}"#) == JSONScan.ChunkKeys(usage: .null, finishReason: .null, error: .absent))
+        #expect(scan(#"{"choices":[{"finish_reason":"stop"}],"usage":{"a":1}}"#) == JSONScan.ChunkKeys(usage: .value, finishReason: .value, error: .absent))
+        #expect(scan(#"{"content":"\"usage\": 1, error","error":null}"#) == JSONScan.ChunkKeys(usage: .absent, finishReason: .absent, error: .null))
+        #expect(scan(#"{"a":[{"error":{}}]}"#)?.error == .value)
+        #expect(scan(#"{"usage":1"#) == nil)
+        #expect(scan(#"[{"usage":1}]"#) == nil)
+    }
+
+    @Test func stringsAreEscaped() throws {
+        let s = "a\"b\\c\n\r\t\u{01}\u{1F}é😀/"
+        let out = String(decoding: JSONValue.string(s).serialized(), as: UTF8.self)
+        #expect(out == #""a\"b\\c\n\r\t\u0001\u001fé😀/""#)
+        #expect(try JSONValue.parse(Array(out.utf8)) == .string(s))
+    }
+
     @Test func objectEditing() {
         var o = JSONObject(["id": .string("x"), "b": .int(1)])
         o.set("object", .string("chunk"), after: "id")
