@@ -13,8 +13,12 @@ public struct RefusedAdapter: Sendable {
 
 /// Loads the adapters of a directory.
 public enum AdapterDirectory {
-    /// Loads every `*.so` in `directory` (sorted by file name). A file that fails (corrupt, no entry symbol, wrong ABI major, bad descriptor, duplicate adapter name: first file wins) is refused with a reason and logged at error level; the others still load.
-    public static func scan(_ directory: String, log: @escaping @Sendable (AdapterLogLevel, String) -> Void) -> (loaded: [LoadedAdapter], refused: [RefusedAdapter]) {
+    /// Loads every `*.so` in `directory` (sorted by file name). A file that fails (corrupt, no entry symbol,
+    /// wrong ABI major, bad descriptor, duplicate adapter name: first file wins) is refused with a reason and
+    /// logged at error level; the others still load.
+    public static func scan(
+        _ directory: String, log: @escaping @Sendable (AdapterLogLevel, String) -> Void
+    ) -> (loaded: [LoadedAdapter], refused: [RefusedAdapter]) {
         let fm = FileManager.default
         let names: [String]
         do {

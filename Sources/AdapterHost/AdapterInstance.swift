@@ -84,7 +84,9 @@ public final class AdapterInstance: @unchecked Sendable {
 
     /// Upstream 2xx non-stream answer -> client answer (or an error, for providers that send errors with 2xx).
     /// - Throws: ``AdapterCallError``, typically `GW_ERR_UPSTREAM_FORMAT` when the body is not a valid answer.
-    public func translateResponse(_ request: UnifiedRequest, status: Int, contentType: String, body: ByteBuffer) throws(AdapterCallError) -> TranslatedResponse {
+    public func translateResponse(
+        _ request: UnifiedRequest, status: Int, contentType: String, body: ByteBuffer
+    ) throws(AdapterCallError) -> TranslatedResponse {
         let c = collector(.translateResponse)
         var error = gw_error()
         let rc = withRequest(request) { r in
@@ -145,7 +147,9 @@ public final class AdapterInstance: @unchecked Sendable {
             throw AdapterCallError(status: status, message: adapter.errorMessage(&error, call: "create_stream", status: status))
         }
         guard let out else {
-            throw AdapterCallError(status: AdapterCallError.internalStatus, message: "adapter \(adapter.name) returned GW_OK from create_stream but no stream")
+            throw AdapterCallError(
+                status: AdapterCallError.internalStatus,
+                message: "adapter \(adapter.name) returned GW_OK from create_stream but no stream")
         }
         return AdapterStream(instance: self, pointer: out)
     }

@@ -49,14 +49,19 @@ public final class LoadedAdapter: @unchecked Sendable {
 
     /// The descriptor's callbacks, checked to be non-NULL.
     struct Callbacks {
-        let createInstance: @convention(c) (UnsafePointer<gw_instance_config>?, UnsafeMutablePointer<OpaquePointer?>?, UnsafeMutablePointer<gw_error>?) -> gw_status
+        typealias Error = UnsafeMutablePointer<gw_error>?
+        typealias Context = UnsafeMutableRawPointer?
+        typealias Request = UnsafePointer<gw_request>?
+        typealias Response = UnsafePointer<gw_response>?
+
+        let createInstance: @convention(c) (UnsafePointer<gw_instance_config>?, UnsafeMutablePointer<OpaquePointer?>?, Error) -> gw_status
         let destroyInstance: @convention(c) (OpaquePointer?) -> Void
-        let translateRequest: @convention(c) (OpaquePointer?, UnsafePointer<gw_request>?, gw_emit_fn?, UnsafeMutableRawPointer?, UnsafeMutablePointer<gw_error>?) -> gw_status
-        let translateResponse: @convention(c) (OpaquePointer?, UnsafePointer<gw_request>?, UnsafePointer<gw_response>?, gw_emit_fn?, UnsafeMutableRawPointer?, UnsafeMutablePointer<gw_error>?) -> gw_status
-        let translateError: @convention(c) (OpaquePointer?, UnsafePointer<gw_request>?, UnsafePointer<gw_response>?, gw_emit_fn?, UnsafeMutableRawPointer?, UnsafeMutablePointer<gw_error>?) -> gw_status
-        let createStream: @convention(c) (OpaquePointer?, UnsafePointer<gw_request>?, UnsafeMutablePointer<OpaquePointer?>?, UnsafeMutablePointer<gw_error>?) -> gw_status
-        let feedStream: @convention(c) (OpaquePointer?, gw_str, gw_emit_fn?, UnsafeMutableRawPointer?, UnsafeMutablePointer<gw_error>?) -> gw_status
-        let finishStream: @convention(c) (OpaquePointer?, gw_emit_fn?, UnsafeMutableRawPointer?, UnsafeMutablePointer<gw_error>?) -> gw_status
+        let translateRequest: @convention(c) (OpaquePointer?, Request, gw_emit_fn?, Context, Error) -> gw_status
+        let translateResponse: @convention(c) (OpaquePointer?, Request, Response, gw_emit_fn?, Context, Error) -> gw_status
+        let translateError: @convention(c) (OpaquePointer?, Request, Response, gw_emit_fn?, Context, Error) -> gw_status
+        let createStream: @convention(c) (OpaquePointer?, Request, UnsafeMutablePointer<OpaquePointer?>?, Error) -> gw_status
+        let feedStream: @convention(c) (OpaquePointer?, gw_str, gw_emit_fn?, Context, Error) -> gw_status
+        let finishStream: @convention(c) (OpaquePointer?, gw_emit_fn?, Context, Error) -> gw_status
         let destroyStream: @convention(c) (OpaquePointer?) -> Void
     }
 
@@ -84,14 +89,18 @@ public final class LoadedAdapter: @unchecked Sendable {
     ///   - path: the shared library.
     ///   - log: receives the adapter's own log lines (prefixed with its name) and the host's notes about it.
     /// - Throws: ``AdapterLoadError`` with a one-line reason when the file cannot be used.
-    public static func load(path: String, log: @escaping @Sendable (AdapterLogLevel, String) -> Void) throws(AdapterLoadError) -> LoadedAdapter {
+    public static func load(
+        path: String, log: @escaping @Sendable (AdapterLogLevel, String) -> Void
+    ) throws(AdapterLoadError) -> LoadedAdapter {
         let result: Result<LoadedAdapter, AdapterLoadError> = loadLock.withLock { _ in
             do throws(AdapterLoadError) { return .success(try loadLocked(path: path, log: log)) } catch { return .failure(error) }
         }
         return try result.get()
     }
 
-    private static func loadLocked(path: String, log: @escaping @Sendable (AdapterLogLevel, String) -> Void) throws(AdapterLoadError) -> LoadedAdapter {
+    private static func loadLocked(
+        path: String, log: @escaping @Sendable (AdapterLogLevel, String) -> Void
+    ) throws(AdapterLoadError) -> LoadedAdapter {
         func refuse(_ reason: String) -> AdapterLoadError { AdapterLoadError(file: path, reason: reason) }
 
         _ = dlerror()
@@ -199,7 +208,9 @@ public final class LoadedAdapter: @unchecked Sendable {
     ///   - apiKey: the provider credential; passed to the adapter only.
     ///   - optionsJSON: adapter-specific options, a JSON object ("{}" when none).
     /// - Throws: ``AdapterCallError`` with the adapter's status (usually `GW_ERR_CONFIG`) and message.
-    public func makeInstance(baseURL: String, apiKey: String, optionsJSON: String) throws(AdapterCallError) -> AdapterInstance {
+    public func makeInstance(
+        baseURL: String, apiKey: String, optionsJSON: String
+    ) throws(AdapterCallError) -> AdapterInstance {
         var base = baseURL, key = apiKey, options = optionsJSON.isEmpty ? "{}" : optionsJSON
         var error = gw_error()
         var out: OpaquePointer?
@@ -218,7 +229,9 @@ public final class LoadedAdapter: @unchecked Sendable {
             throw AdapterCallError(status: status, message: errorMessage(&error, call: "create_instance", status: status))
         }
         guard let out else {
-            throw AdapterCallError(status: AdapterCallError.internalStatus, message: "adapter \(name) returned GW_OK from create_instance but no instance")
+            throw AdapterCallError(
+                status: AdapterCallError.internalStatus,
+                message: "adapter \(name) returned GW_OK from create_instance but no instance")
         }
         return AdapterInstance(adapter: self, pointer: out)
     }

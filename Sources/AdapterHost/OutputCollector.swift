@@ -133,7 +133,8 @@ final class OutputCollector {
         case (.translateRequest, Int(GW_OUT_HTTP_PATH)):
             guard let p = text(value, what: "HTTP path", max: 16 << 10) else { return 1 }
             guard p.first == "/", p.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F }) else {
-                return refuse("adapter \(adapterName) emitted an invalid HTTP path (it must start with '/' and contain no spaces or control characters)")
+                return refuse("adapter \(adapterName) emitted an invalid HTTP path "
+                    + "(it must start with '/' and contain no spaces or control characters)")
             }
             path = p
         case (.translateRequest, Int(GW_OUT_HTTP_HEADER)):

@@ -74,7 +74,10 @@ public struct TranslatedResponse: Sendable {
     public var model: String?
     public var finishReason: String?
 
-    public init(body: ByteBuffer? = nil, error: AdapterErrorOutput? = nil, usage: TokenUsage? = nil, model: String? = nil, finishReason: String? = nil) {
+    public init(
+        body: ByteBuffer? = nil, error: AdapterErrorOutput? = nil, usage: TokenUsage? = nil, model: String? = nil,
+        finishReason: String? = nil
+    ) {
         self.body = body
         self.error = error
         self.usage = usage
