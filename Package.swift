@@ -90,6 +90,11 @@ let package = Package(
             path: "Tests/AdapterTests"
         ),
         .testTarget(
+            name: "MockProviderTests",
+            dependencies: ["MockProvider", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            path: "Tests/MockProviderTests"
+        ),
+        .testTarget(
             name: "HostTests",
             dependencies: [
                 "Host", "MockProvider", "TestSupport", "AdapterHost",

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import NIOCore
 
@@ -37,13 +38,19 @@ public final class MockProvider: Sendable {
     public static func start(host: String = "127.0.0.1", port: Int = 0) async throws -> MockProvider {
         let log = RequestLog()
         let (events, continuation) = AsyncStream<Result<Int, any Error>>.makeStream()
-        let app = Application(
+        var app = Application(
             router: buildRouter(log: log),
+            server: .http1(configuration: .init(additionalChannelHandlers: [CloseOnInputClosedHandler()])),
             configuration: .init(address: .hostname(host, port: port), serverName: nil, backlog: 4096),
             onServerRunning: { channel in
                 continuation.yield(.success(channel.localAddress?.port ?? port))
             }
         )
+        // Quiet unless asked otherwise: stopping a server with open connections logs cancellations as errors,
+        // which would clutter every test's output. `LOG_LEVEL` works as for any Hummingbird app.
+        if ProcessInfo.processInfo.environment["LOG_LEVEL"] == nil {
+            app.logger.logLevel = .critical
+        }
         let server = Task {
             do {
                 try await app.run()

@@ -95,8 +95,12 @@ struct ProviderEndpoint: Sendable {
             if let wait = directives.int("headers_then_wait_ms") {
                 try await pacer.pause(milliseconds: wait)
             }
+            // Events are due at fixed offsets, so the time spent writing does not stretch the stream. An event
+            // that is late is written at once, and the next one is due a full pause later: no bursts.
+            var due = NIODeadline.now()
             while let next = script.next() {
-                try await pacer.pause(milliseconds: next.pauseMs)
+                due = max(due + .milliseconds(Int64(next.pauseMs)), .now())
+                try await pacer.pause(until: due)
                 switch next.step {
                 case .keepAlive:
                     try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
