@@ -56,7 +56,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            path: "Sources/Host"
+            path: "Sources/Host",
+            resources: [.copy("Resources/openapi.json")]
         ),
         .executableTarget(
             name: "gateway",

@@ -128,10 +128,12 @@ struct ProxyEndToEndTests {
         #expect(!failed.endedWithDone)
         #expect(failed.errorEvent?["message"] is String)
 
-        let dropped = try await harness.stream("/s", key: key, body: chatBody("[mock chunks=6 drop_after=3]"))
+        // The chunks are paced: AsyncHTTPClient drops body bytes that arrive in the same read as the
+        // connection reset, which a real provider connection practically never does.
+        let dropped = try await harness.stream("/s", key: key, body: chatBody("[mock chunks=6 drop_after=3 interval_ms=30]"))
         #expect(!dropped.endedWithDone)
         #expect(dropped.errorEvent?["code"] as? String == "upstream_error")
-        #expect(dropped.content == "w1 w2 w3 " || dropped.content.hasPrefix("w1"), "the delivered text is kept: \(dropped.content)")
+        #expect(dropped.content == "w1 w2 w3", "the delivered text is kept: \(dropped.content)")
     }
 
     @Test("keep-alive comments flow while the provider is silent, then the answer")

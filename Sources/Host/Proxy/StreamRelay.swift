@@ -115,7 +115,8 @@ struct StreamRelay: Sendable {
             var outcome = StreamOutcome()
             var events: [StreamEvent] = []
             for try await bytes in response.body {
-                state.upstreamActivity()
+                // Only translated events count as activity: provider keep-alive comments (DeepSeek sends
+                // them for minutes while queued) must not stretch the idle timeout forever.
                 events.removeAll(keepingCapacity: true)
                 do {
                     try stream.feed(bytes, into: &events)
@@ -125,6 +126,7 @@ struct StreamRelay: Sendable {
                     await sendFinal(Self.errorEvent(ProxyError.upstream("The provider's stream could not be read: \(error.message)").body), channel: channel, state: state)
                     return
                 }
+                if !events.isEmpty { state.upstreamActivity() }
                 if let framed = frame(events, outcome: &outcome, state: state) {
                     await channel.send(framed)
                     state.upstreamActivity()

@@ -19,6 +19,9 @@ public final class UpstreamClient: Sendable {
         config.connectionPool = .init(
             idleTimeout: .seconds(60),
             concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maxConnectionsPerHost)
+        // A refused connection fails the request at once (502) instead of being retried until the
+        // connect timeout: clients and their SDKs retry faster than a silent 10 s wait.
+        config.connectionPool.retryConnectionEstablishment = false
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
         timeouts = configuration
     }
