@@ -1,7 +1,11 @@
 import NIOConcurrencyHelpers
 
 /// The requests the mock received, in arrival order, updated while their answers are written.
+///
+/// Keeps the latest ``capacity`` entries, so a long benchmark does not grow the mock without bound.
 final class RequestLog: Sendable {
+    static let capacity = 100_000
+
     private struct State {
         var order: [Int] = []
         var entries: [Int: MockRecordedRequest] = [:]
@@ -18,6 +22,12 @@ final class RequestLog: Sendable {
             state.nextID += 1
             state.order.append(id)
             state.entries[id] = request
+            if state.order.count > Self.capacity + Self.capacity / 10 {
+                for old in state.order.prefix(state.order.count - Self.capacity) {
+                    state.entries[old] = nil
+                }
+                state.order.removeFirst(state.order.count - Self.capacity)
+            }
             return id
         }
     }

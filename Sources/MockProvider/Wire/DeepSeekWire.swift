@@ -13,9 +13,13 @@ struct DeepSeekWire: WireFormat {
     func answerID(sequence: Int) -> String { "00000000-0000-4000-8000-" + WireFormats.padded(sequence, width: 12) }
     func toolCallID(sequence: Int) -> String { "call_00_mock" + WireFormats.padded(sequence, width: 12) }
 
-    /// `deepseek-reasoner` thinks, and so does any model with `thinking:{"type":"enabled"}`.
+    /// `thinking:{"type":"enabled|disabled"}` decides; without it, models named like `deepseek-reasoner` think.
     func reasonsByDefault(_ request: ChatRequest) -> Bool {
-        request.model.contains("reasoner") || request.thinking == "enabled"
+        switch request.thinking {
+        case "enabled": true
+        case "disabled": false
+        default: request.model.contains("reasoner")
+        }
     }
 
     // MARK: Stream
