@@ -29,8 +29,11 @@ let package = Package(
         // The C ABI: the only contract between host and adapters.
         .target(name: "PluginAPI", path: "Sources/PluginAPI"),
 
+        // Order- and number-preserving JSON (no Foundation), shared by the host, adapters and tests.
+        .target(name: "JSONCore", path: "Sources/JSONCore"),
+
         // Optional helpers for adapters written in Swift (SSE framing, JSON, descriptor plumbing).
-        .target(name: "AdapterKit", dependencies: ["PluginAPI"], path: "Sources/AdapterKit"),
+        .target(name: "AdapterKit", dependencies: ["PluginAPI", "JSONCore"], path: "Sources/AdapterKit"),
 
         // The host side of the ABI: dlopen, descriptor validation, typed calls that copy adapter output.
         .target(
@@ -46,7 +49,7 @@ let package = Package(
         .target(
             name: "Host",
             dependencies: [
-                "PluginAPI", "AdapterHost",
+                "PluginAPI", "AdapterHost", "JSONCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,4 +1,4 @@
-/// Lets arbitrary JSON (adapter options) travel through Codable admin payloads.
+/// Lets arbitrary JSON (adapter options in admin payloads) travel through Codable.
 extension JSONValue: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -15,7 +15,7 @@ extension JSONValue: Codable {
         } else if let array = try? container.decode([JSONValue].self) {
             self = .array(array)
         } else if let object = try? container.decode([String: JSONValue].self) {
-            self = .object(JSONObject(object.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
+            self = .object(JSONObject(object.sorted { $0.key < $1.key }.map { JSONObject.Entry(key: $0.key, value: $0.value) }))
         } else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a JSON value")
         }

@@ -139,3 +139,24 @@ public struct JSONObject: Sendable, Equatable {
         }
     }
 }
+
+extension JSONValue {
+    /// The JSON type name, for error messages ("string", "number", ...).
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .number: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+}
+
+extension JSONObject: ExpressibleByDictionaryLiteral {
+    /// `["role": .string("system")]`, keys in the order written.
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self.init(elements.map { Entry(key: $0.0, value: $0.1) })
+    }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Hummingbird
+import JSONCore
 
 extension AdminController {
     struct ProviderView: ResponseEncodable, Sendable {
@@ -60,7 +61,7 @@ extension AdminController {
 
     func providerView(_ record: ProviderRecord) -> ProviderView {
         let resolved = snapshots.snapshot.providersByID[record.id ?? 0]
-        let options = (try? JSONParser.parse(Array(record.optionsJSON.utf8))) ?? .object(JSONObject())
+        let options = (try? JSONValue.parse(Array(record.optionsJSON.utf8))) ?? .object(JSONObject())
         return ProviderView(
             id: record.id ?? 0, name: record.name, adapter: record.adapter, baseURL: record.baseURL,
             apiKey: record.apiKeyHint, hasAPIKey: record.apiKeySealed != nil, models: record.models, options: options,
@@ -205,7 +206,7 @@ extension AdminController {
         }
         if let options = body.options {
             if case .object = options {
-                let text = JSONWriter.string(options)
+                let text = options.jsonText
                 if text.utf8.count > 65536 { fields["options"] = "must be at most 64 KiB" } else { record.optionsJSON = text }
             } else {
                 fields["options"] = "must be a JSON object"

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JSONCore
 import NIOCore
 
 /// The one error shape of the admin API:
@@ -19,11 +20,11 @@ public struct AdminError: HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var error = JSONObject([("code", .string(code)), ("message", .string(message))])
+        var error: JSONObject = ["code": .string(code), "message": .string(message)]
         if !fields.isEmpty {
-            error["fields"] = .object(JSONObject(fields.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }))
+            error["fields"] = .object(JSONObject(fields.sorted { $0.key < $1.key }.map { JSONObject.Entry(key: $0.key, value: .string($0.value)) }))
         }
-        let body = JSONWriter.buffer(.object(JSONObject([("error", .object(error))])))
+        let body = JSONValue.object(["error": .object(error)]).byteBuffer
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body))

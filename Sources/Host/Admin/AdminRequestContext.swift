@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import JSONCore
 import NIOCore
 
 /// The signed-in account of an admin API request.
@@ -61,7 +62,7 @@ extension Request {
         }
         let parsed: JSONValue
         do {
-            parsed = try JSONParser.parse(buffer.readableBytesView)
+            parsed = try JSONValue.parse(buffer)
         } catch {
             throw AdminError.invalidJSON(error.description)
         }

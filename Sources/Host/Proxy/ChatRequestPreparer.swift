@@ -1,4 +1,5 @@
 import AdapterHost
+import JSONCore
 import NIOCore
 
 /// Validates a client's chat-completions body and applies the endpoint's policy (model, system
@@ -15,7 +16,7 @@ struct ChatRequestPreparer {
     static func prepare(body: ByteBuffer, endpoint: ResolvedEndpoint, requestID: String) throws(ProxyError) -> Prepared {
         let root: JSONValue
         do {
-            root = try JSONParser.parse(body.readableBytesView)
+            root = try JSONValue.parse(body)
         } catch {
             throw .invalidJSON(error.description)
         }
@@ -68,7 +69,7 @@ struct ChatRequestPreparer {
         let includeUsage = stream && (request["stream_options"]?.objectValue?["include_usage"]?.boolValue ?? false)
         if !stream { request["stream_options"] = nil }
 
-        let unified = UnifiedRequest(model: model, body: JSONWriter.buffer(.object(request)), stream: stream,
+        let unified = UnifiedRequest(model: model, body: JSONValue.object(request).byteBuffer, stream: stream,
                                      includeUsage: includeUsage, requestID: requestID)
         return Prepared(unified: unified, requestedModel: requestedModel)
     }
@@ -107,7 +108,7 @@ struct ChatRequestPreparer {
             try expect(request, field, "number") { if case .number = $0 { true } else { false } }
         }
         for field in ["max_tokens", "max_completion_tokens", "n", "seed", "top_logprobs"] {
-            try expect(request, field, "integer") { $0.intValue != nil }
+            try expect(request, field, "integer") { $0.int64Value != nil }
         }
         try expect(request, "stop", "string or array of strings") { value in
             switch value {
@@ -121,7 +122,7 @@ struct ChatRequestPreparer {
         if let temperature = request["temperature"]?.doubleValue, !(0...2).contains(temperature) {
             throw .invalidField("temperature", "'temperature' must be between 0 and 2.")
         }
-        if let n = request["n"]?.intValue, n < 1 {
+        if let n = request["n"]?.int64Value, n < 1 {
             throw .invalidField("n", "'n' must be at least 1.")
         }
     }

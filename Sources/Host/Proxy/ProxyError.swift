@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import JSONCore
 import NIOCore
 
 /// An error answered to a client of a proxy route, always in the OpenAI error shape
@@ -24,11 +25,11 @@ public struct ProxyError: Error, Sendable {
 
     /// The error object as JSON, `{"error":{...}}`.
     public var body: ByteBuffer {
-        let error = JSONObject([
-            ("message", .string(message)), ("type", .string(type)),
-            ("param", param.map(JSONValue.string) ?? .null), ("code", .string(code)),
-        ])
-        return JSONWriter.buffer(.object(JSONObject([("error", .object(error))])))
+        let error: JSONObject = [
+            "message": .string(message), "type": .string(type),
+            "param": param.map(JSONValue.string) ?? .null, "code": .string(code),
+        ]
+        return JSONValue.object(["error": .object(error)]).byteBuffer
     }
 
     // MARK: The errors the gateway itself raises

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import JSONCore
 import NIOCore
 
 /// Serves the proxy routes of every endpoint: `POST P`, `POST P/chat/completions` and `GET P/models`.
@@ -63,13 +64,13 @@ public struct ProxyHandler: Sendable {
         }
         let created = Int(endpoint.record.createdAt.timeIntervalSince1970)
         let data = ids.map { id in
-            JSONValue.object(JSONObject([
-                ("id", .string(id)), ("object", .string("model")), ("created", .number(String(created))),
-                ("owned_by", .string(endpoint.provider.name)),
-            ]))
+            JSONValue.object([
+                "id": .string(id), "object": .string("model"), "created": .number(String(created)),
+                "owned_by": .string(endpoint.provider.name),
+            ])
         }
-        let body = JSONValue.object(JSONObject([("object", .string("list")), ("data", .array(data))]))
-        return Self.jsonResponse(status: .ok, body: JSONWriter.buffer(body))
+        let body = JSONValue.object(["object": .string("list"), "data": .array(data)])
+        return Self.jsonResponse(status: .ok, body: body.byteBuffer)
     }
 
     private func chat(_ request: Request, endpoint: ResolvedEndpoint, key: ClientKeyEntry, requestID: String) async throws -> Response {

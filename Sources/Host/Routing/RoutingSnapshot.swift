@@ -1,4 +1,5 @@
 import AdapterHost
+import JSONCore
 
 /// Why a provider can or cannot serve requests right now.
 public enum ProviderStatus: String, Sendable, Codable {
@@ -41,7 +42,7 @@ public struct ResolvedEndpoint: Sendable {
         self.provider = provider
         let prompt = record.systemPrompt
         self.systemMessage = prompt.isEmpty
-            ? nil : .object(JSONObject([("role", .string("system")), ("content", .string(prompt))]))
+            ? nil : .object(["role": .string("system"), "content": .string(prompt)])
     }
 
     public var id: Int64 { record.id ?? 0 }

@@ -1,0 +1,2 @@
+// Adapters written with AdapterKit get the JSON model with it.
+@_exported import JSONCore
