@@ -14,7 +14,10 @@ struct AdminController: Sendable {
     let tokenTTL: TimeInterval
     let logger: Logger
 
-    func addRoutes(to router: Router<GatewayRequestContext>) {
+    /// Registers the admin routes and returns the group behind the session check, where other
+    /// controllers (statistics, console helpers) add their authenticated routes.
+    @discardableResult
+    func addRoutes(to router: Router<GatewayRequestContext>) -> RouterGroup<GatewayRequestContext> {
         let admin = router.group("admin")
         admin.post("login", use: login)
         admin.get("openapi.json", use: openAPIDocument)
@@ -40,6 +43,7 @@ struct AdminController: Sendable {
         session.delete("keys/:id", use: deleteKey)
 
         session.get("plugins", use: listPlugins)
+        return session
     }
 
     /// Applies a committed write to the routing snapshot.

@@ -33,8 +33,15 @@ public final class GatewayDatabase: Sendable {
         (try? pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
     }
 
+    /// Every schema change, in order. Each concern registers its migrations in its own function so
+    /// parallel work does not collide; the order of these calls is the order on disk.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
+        registerCoreMigrations(&migrator)
+        return migrator
+    }
+
+    static func registerCoreMigrations(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v1: users, providers, endpoints, keys") { db in
             try db.create(table: "user") { t in
                 t.autoIncrementedPrimaryKey("id")
@@ -88,6 +95,5 @@ public final class GatewayDatabase: Sendable {
                 t.column("lastUsedAt", .datetime)
             }
         }
-        return migrator
     }
 }
