@@ -55,16 +55,22 @@ struct ChatRequest: Sendable {
         contentBytes = bytes
         lastUserText = lastUser
 
-        firstFunction = (root["tools"] as? [[String: Any]])?.lazy.compactMap { tool -> FunctionTool? in
+        firstFunction = Self.firstFunction(in: root["tools"])
+    }
+
+    /// The first tool of type `function`, with the argument the mock fills in.
+    private static func firstFunction(in tools: Any?) -> FunctionTool? {
+        for tool in tools as? [[String: Any]] ?? [] {
             guard tool["type"] as? String ?? "function" == "function",
                 let function = tool["function"] as? [String: Any],
                 let name = function["name"] as? String
-            else { return nil }
+            else { continue }
             let parameters = function["parameters"] as? [String: Any]
             let required = parameters?["required"] as? [String]
             let properties = (parameters?["properties"] as? [String: Any])?.keys.sorted()
             return FunctionTool(name: name, argumentName: required?.first ?? properties?.first)
-        }.first
+        }
+        return nil
     }
 
     /// A message's text: a string, or the `text` of each part of an array of content parts, joined.

@@ -20,7 +20,8 @@ extension MockProvider {
         }
 
         router.get("/_mock/health") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+            Response(
+                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }
         router.get("/_mock/requests") { _, _ in
             let json = JSONValue.array(log.all().map(\.inspectionJSON)).serialized

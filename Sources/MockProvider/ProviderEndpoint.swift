@@ -75,7 +75,7 @@ struct ProviderEndpoint: Sendable {
         guard let models = wire.models() else {
             return json(wire.error(status: 404, directives: MockDirectives(parsing: "")), entry: entry)
         }
-        return json(ErrorAnswer(status: 200, body: models), entry: entry)
+        return json(JSONAnswer(status: 200, body: models), entry: entry)
     }
 
     // MARK: Answers
@@ -165,7 +165,7 @@ struct ProviderEndpoint: Sendable {
         }
     }
 
-    private func json(_ answer: ErrorAnswer, entry: Int) -> Response {
+    private func json(_ answer: JSONAnswer, entry: Int) -> Response {
         let text = answer.body.serialized
         return respond(status: answer.status, contentType: wire.jsonContentType, contentLength: text.utf8.count, entry: entry) {
             writer in
@@ -236,7 +236,7 @@ struct ProviderEndpoint: Sendable {
     }
 
     /// - Returns: nil when the bearer token is the flavor's key (or, on GLM, a valid unexpired JWT), else the 401.
-    private func authorize(_ request: Request) -> ErrorAnswer? {
+    private func authorize(_ request: Request) -> JSONAnswer? {
         let header = request.headers[.authorization]
         var token: String?
         if let header {

@@ -3,9 +3,9 @@ import Foundation
 import MockProvider
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Runs the mock upstream provider until SIGTERM or SIGINT.

@@ -10,8 +10,8 @@ struct Answer: Sendable {
     var model: String { request.model }
 }
 
-/// An error body with the HTTP status to send it with.
-struct ErrorAnswer: Sendable {
+/// A JSON body with the HTTP status to send it with: an error, or a models list.
+struct JSONAnswer: Sendable {
     var status: Int
     var body: JSONValue
 }

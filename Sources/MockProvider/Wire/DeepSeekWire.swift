@@ -156,7 +156,7 @@ struct DeepSeekWire: WireFormat {
     // MARK: Errors
 
     /// DeepSeek's bodies are OpenAI-shaped but generic: classify by status, not by `type`/`code`.
-    func error(status: Int?, directives: MockDirectives) -> ErrorAnswer {
+    func error(status: Int?, directives: MockDirectives) -> JSONAnswer {
         let status = status ?? 500
         switch status {
         case 400: return Self.error(status, "Invalid request format", type: "invalid_request_error")
@@ -170,12 +170,12 @@ struct DeepSeekWire: WireFormat {
         }
     }
 
-    func unauthorized(presentedKey: String?) -> ErrorAnswer {
+    func unauthorized(presentedKey: String?) -> JSONAnswer {
         let tail = String((presentedKey ?? "").suffix(4))
         return Self.error(401, "Authentication Fails, Your api key: ****\(tail) is invalid", type: "authentication_error")
     }
 
-    func invalidRequest(message: String) -> ErrorAnswer {
+    func invalidRequest(message: String) -> JSONAnswer {
         Self.error(400, message, type: "invalid_request_error")
     }
 
@@ -186,8 +186,8 @@ struct DeepSeekWire: WireFormat {
         return .object([("object", .string("list")), ("data", .array([model("deepseek-chat"), model("deepseek-reasoner")]))])
     }
 
-    static func error(_ status: Int, _ message: String, type: String) -> ErrorAnswer {
-        ErrorAnswer(
+    static func error(_ status: Int, _ message: String, type: String) -> JSONAnswer {
+        JSONAnswer(
             status: status,
             body: .object([
                 (

@@ -19,7 +19,11 @@ struct GLMWire: WireFormat {
     func openingChunks(_ answer: Answer) -> [JSONValue] { [] }
 
     func reasoningChunk(_ answer: Answer, piece: String, index: Int) -> JSONValue {
-        chunk(answer, choice: .object([("index", .int(0)), ("delta", .object([("role", .string("assistant")), ("reasoning_content", .string(piece))]))]))
+        chunk(
+            answer,
+            choice: .object([
+                ("index", .int(0)), ("delta", .object([("role", .string("assistant")), ("reasoning_content", .string(piece))])),
+            ]))
     }
 
     func contentChunk(_ answer: Answer, piece: String, index: Int) -> JSONValue {
@@ -140,18 +144,18 @@ struct GLMWire: WireFormat {
 
     /// `glm_code=CODE` picks the business code (and, without `error=`, its usual status); `error=STATUS` alone
     /// picks a typical code for the status.
-    func error(status: Int?, directives: MockDirectives) -> ErrorAnswer {
+    func error(status: Int?, directives: MockDirectives) -> JSONAnswer {
         let givenCode = directives.string("glm_code").flatMap { $0.isEmpty ? nil : $0 }
         let code = givenCode ?? Self.defaultCode(status: status ?? 400)
-        return ErrorAnswer(status: status ?? Self.status(code: code), body: Self.body(code: code))
+        return JSONAnswer(status: status ?? Self.status(code: code), body: Self.body(code: code))
     }
 
-    func unauthorized(presentedKey: String?) -> ErrorAnswer {
-        ErrorAnswer(status: 401, body: Self.body(code: "1002"))
+    func unauthorized(presentedKey: String?) -> JSONAnswer {
+        JSONAnswer(status: 401, body: Self.body(code: "1002"))
     }
 
-    func invalidRequest(message: String) -> ErrorAnswer {
-        ErrorAnswer(status: 400, body: .object([("error", .object([("code", .string("1214")), ("message", .string(message))]))]))
+    func invalidRequest(message: String) -> JSONAnswer {
+        JSONAnswer(status: 400, body: .object([("error", .object([("code", .string("1214")), ("message", .string(message))]))]))
     }
 
     func models() -> JSONValue? { nil }

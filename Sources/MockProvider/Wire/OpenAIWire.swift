@@ -149,7 +149,7 @@ struct OpenAIWire: WireFormat {
 
     // MARK: Errors
 
-    func error(status: Int?, directives: MockDirectives) -> ErrorAnswer {
+    func error(status: Int?, directives: MockDirectives) -> JSONAnswer {
         let status = status ?? 500
         switch status {
         case 400:
@@ -199,7 +199,7 @@ struct OpenAIWire: WireFormat {
         }
     }
 
-    func unauthorized(presentedKey: String?) -> ErrorAnswer {
+    func unauthorized(presentedKey: String?) -> JSONAnswer {
         guard let key = presentedKey, !key.isEmpty else {
             return Self.error(
                 401,
@@ -216,7 +216,7 @@ struct OpenAIWire: WireFormat {
         )
     }
 
-    func invalidRequest(message: String) -> ErrorAnswer {
+    func invalidRequest(message: String) -> JSONAnswer {
         Self.error(400, message, type: "invalid_request_error", param: nil, code: nil)
     }
 
@@ -237,13 +237,15 @@ struct OpenAIWire: WireFormat {
         .object([("id", .string(id)), ("object", .string("model")), ("created", .int(created)), ("owned_by", .string("system"))])
     }
 
-    static func error(_ status: Int, _ message: String, type: String, param: String?, code: String?) -> ErrorAnswer {
-        ErrorAnswer(
+    static func error(_ status: Int, _ message: String, type: String, param: String?, code: String?) -> JSONAnswer {
+        JSONAnswer(
             status: status,
             body: .object([
                 (
                     "error",
-                    .object([("message", .string(message)), ("type", .string(type)), ("param", .optional(param)), ("code", .optional(code))])
+                    .object([
+                        ("message", .string(message)), ("type", .string(type)), ("param", .optional(param)), ("code", .optional(code)),
+                    ])
                 )
             ])
         )

@@ -34,11 +34,11 @@ protocol WireFormat: Sendable {
     func completion(_ answer: Answer) -> JSONValue
 
     /// The body for `error=STATUS` (and `glm_code=CODE` on GLM).
-    func error(status: Int?, directives: MockDirectives) -> ErrorAnswer
+    func error(status: Int?, directives: MockDirectives) -> JSONAnswer
     /// The answer to a missing or wrong key.
-    func unauthorized(presentedKey: String?) -> ErrorAnswer
+    func unauthorized(presentedKey: String?) -> JSONAnswer
     /// The answer to a body that is not a chat request.
-    func invalidRequest(message: String) -> ErrorAnswer
+    func invalidRequest(message: String) -> JSONAnswer
     /// `GET /models`, when the provider has one.
     func models() -> JSONValue?
 }
