@@ -8,8 +8,11 @@
 #   make install-adapters CONFIG=debug|release
 #   make clean               build products and the installed adapters (keeps dependency checkouts)
 #   make distclean           clean + .build/ and .venv/ entirely
+#   make bench               benchmark: mock / nginx / LiteLLM / gateway (docs/performance.md)
+#   make bench-check         the same rig for 1 s per scenario (checks that `make bench` starts)
+#   make bench-micro         micro-benchmarks of the adapter path (bench/micro, ordo-one/benchmark)
 #
-# Variables: SWIFT (swift), CONFIG (release), PYTHON (python3), SWIFT_BUILD_FLAGS, PYTEST_ARGS.
+# Variables: SWIFT (swift), CONFIG (release), PYTHON (python3), SWIFT_BUILD_FLAGS, PYTEST_ARGS, BENCH_ARGS.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -34,10 +37,10 @@ define header
 	@printf '\n==== %s ====\n' "$(1)"
 endef
 
-.PHONY: help run build install-adapters deps venv build-tests test test-swift test-e2e clean distclean
+.PHONY: help run build install-adapters deps venv build-tests test test-swift test-e2e clean distclean bench bench-check bench-micro
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
 
 ## ---------------------------------------------------------------------------------------------
 ## Run
@@ -105,6 +108,39 @@ test: deps venv build-tests
 	if [ $$swift_status -eq 0 ]; then echo "swift test:  passed"; else echo "swift test:  FAILED"; fi; \
 	if [ $$e2e_status -eq 0 ]; then echo "e2e pytest:  passed"; else echo "e2e pytest:  FAILED"; fi; \
 	[ $$swift_status -eq 0 ] && [ $$e2e_status -eq 0 ]
+
+## ---------------------------------------------------------------------------------------------
+## Benchmark (issue 6, docs/performance.md). Not part of `make test`.
+
+# Options for bench/bench.py, e.g. BENCH_ARGS="--no-litellm" or BENCH_ARGS="--seconds 10".
+BENCH_ARGS ?=
+# Options for `swift package benchmark`, e.g. BENCH_MICRO_ARGS="--filter openai".
+BENCH_MICRO_ARGS ?=
+
+# Release build (as `make build`), then bench/run.sh installs nginx, wrk and LiteLLM (bench/.venv) when
+# missing, runs every scenario on loopback, prints the table and writes bench/results/latest.{md,json}.
+bench: deps
+	$(call header,swift build -c release)
+	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
+	$(call header,Benchmark: mock directly / nginx proxy / LiteLLM / gateway)
+	@bin_dir="$$($(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)"; \
+	bench/run.sh --bin-dir "$$bin_dir" $(BENCH_ARGS)
+
+# The same rig for 1 s per scenario with 20 slow streams and no LiteLLM, on the debug build that
+# `make build-tests` made: proves `make bench` starts. Its figures mean nothing; it writes nothing
+# to bench/results.
+bench-check:
+	$(call header,Benchmark dry run (debug build))
+	@bin_dir="$$($(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path)"; \
+	bench/run.sh --bin-dir "$$bin_dir" --dry-run --no-litellm
+
+# Micro-benchmarks of the adapter path (separate package bench/micro, ordo-one/benchmark with malloc counts).
+bench-micro:
+	$(call header,swift build -c release (adapters))
+	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
+	$(call header,Micro-benchmarks: adapter path)
+	@bin_dir="$$($(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)"; \
+	cd bench/micro && ADAPTER_DIR="$$bin_dir" $(SWIFT) package benchmark --no-progress $(BENCH_MICRO_ARGS)
 
 ## ---------------------------------------------------------------------------------------------
 ## Clean

@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "OpenAIAdapter", type: .dynamic, targets: ["OpenAIAdapter"]),
         .library(name: "DeepSeekAdapter", type: .dynamic, targets: ["DeepSeekAdapter"]),
         .library(name: "GLMAdapter", type: .dynamic, targets: ["GLMAdapter"]),
+        // For bench/micro (a separate package that depends on this one by path): the host's typed adapter calls.
+        .library(name: "AdapterHost", targets: ["AdapterHost"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0"),
