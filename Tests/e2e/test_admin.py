@@ -110,7 +110,7 @@ def test_served_openapi_document_is_valid_and_complete(stack: Stack):
 def test_docs_openapi_json_is_valid_complete_and_generated():
     document = json.loads((REPO_ROOT / "docs" / "openapi.json").read_text())
     validate(document)
-    assert set(document["paths"]) == CONTRACT_PATHS
+    assert CONTRACT_PATHS <= set(document["paths"]), sorted(CONTRACT_PATHS - set(document["paths"]))
     for schema in ("Provider", "Endpoint", "Key", "Error"):
         assert schema in document["components"]["schemas"]
     assert "fields" in document["components"]["schemas"]["Error"]["properties"]["error"]["properties"]
