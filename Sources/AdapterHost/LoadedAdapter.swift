@@ -13,10 +13,13 @@ import Synchronization
 /// - Important: a loaded library is never `dlclose`d. Swift-written adapters register runtime metadata
 ///   (type metadata, protocol conformances) with the process-wide Swift runtime when they are mapped, and
 ///   unmapping them would leave dangling records behind; C adapters may keep the host table pointer, which
-///   is also valid "until process exit". Reloading an adapter therefore means restarting the process. Files
-///   refused after `dlopen` succeeded stay mapped for the same reason.
+///   is also valid "until process exit". A newer version of an adapter is a second, separately mapped copy
+///   (see ``PrivateImage``); the older one is *retired*: it stops getting new work, and its last instance is
+///   destroyed when the last request using it ends, but its code stays mapped. Files refused after `dlopen`
+///   succeeded stay mapped for the same reason.
 ///
-/// Thread safety: immutable after `load`; safe to share (`@unchecked` because it holds C pointers).
+/// Thread safety: immutable after `load` apart from its atomic use counters; safe to share (`@unchecked`
+/// because it holds C pointers).
 public final class LoadedAdapter: @unchecked Sendable {
     /// The path it was loaded from.
     public let file: String
@@ -38,9 +41,36 @@ public final class LoadedAdapter: @unchecked Sendable {
     /// "major.minor" of ``abiVersion``, e.g. "1.0".
     public var abiVersionString: String { "\(abiVersion >> 16).\(abiVersion & 0xFFFF)" }
 
-    let callbacks: Callbacks
+    package let callbacks: Callbacks
     let log: @Sendable (AdapterLogLevel, String) -> Void
     private let handle: UnsafeMutableRawPointer
+    private let uses = Atomic<Int>(0)
+    private let liveInstances = Atomic<Int>(0)
+    private let releaseHook = Mutex<(@Sendable () -> Void)?>(nil)
+
+    /// Requests being answered with this adapter right now (open ``AdapterLease``s).
+    public var inUse: Int { uses.load(ordering: .relaxed) }
+
+    /// Provider instances created from this adapter and not yet destroyed.
+    public var instanceCount: Int { liveInstances.load(ordering: .relaxed) }
+
+    /// Counts one request as using this adapter until the lease ends (``AdapterLease/end()`` or its deinit).
+    public func beginUse() -> AdapterLease { AdapterLease(adapter: self) }
+
+    func leaseStarted() { uses.add(1, ordering: .relaxed) }
+    func leaseEnded() { uses.subtract(1, ordering: .relaxed) }
+    func instanceCreated() { liveInstances.add(1, ordering: .relaxed) }
+    func instanceDestroyed() { liveInstances.subtract(1, ordering: .relaxed) }
+
+    /// Runs `hook` when this object is released, i.e. when nothing uses this version any more (no instance, no
+    /// lease, no registry entry). The registry uses it to log that a retired version went idle.
+    public func onRelease(_ hook: @escaping @Sendable () -> Void) {
+        releaseHook.withLock { $0 = hook }
+    }
+
+    deinit {
+        releaseHook.withLock { $0 }?()
+    }
 
     static let capabilityBits: [(bit: UInt64, name: String)] = [
         (UInt64(GW_CAP_STREAMING), "streaming"), (UInt64(GW_CAP_TOOLS), "tools"), (UInt64(GW_CAP_REASONING), "reasoning"),
@@ -48,21 +78,21 @@ public final class LoadedAdapter: @unchecked Sendable {
     ]
 
     /// The descriptor's callbacks, checked to be non-NULL.
-    struct Callbacks {
-        typealias Error = UnsafeMutablePointer<gw_error>?
-        typealias Context = UnsafeMutableRawPointer?
-        typealias Request = UnsafePointer<gw_request>?
-        typealias Response = UnsafePointer<gw_response>?
+    package struct Callbacks {
+        package typealias Error = UnsafeMutablePointer<gw_error>?
+        package typealias Context = UnsafeMutableRawPointer?
+        package typealias Request = UnsafePointer<gw_request>?
+        package typealias Response = UnsafePointer<gw_response>?
 
-        let createInstance: @convention(c) (UnsafePointer<gw_instance_config>?, UnsafeMutablePointer<OpaquePointer?>?, Error) -> gw_status
-        let destroyInstance: @convention(c) (OpaquePointer?) -> Void
-        let translateRequest: @convention(c) (OpaquePointer?, Request, gw_emit_fn?, Context, Error) -> gw_status
-        let translateResponse: @convention(c) (OpaquePointer?, Request, Response, gw_emit_fn?, Context, Error) -> gw_status
-        let translateError: @convention(c) (OpaquePointer?, Request, Response, gw_emit_fn?, Context, Error) -> gw_status
-        let createStream: @convention(c) (OpaquePointer?, Request, UnsafeMutablePointer<OpaquePointer?>?, Error) -> gw_status
-        let feedStream: @convention(c) (OpaquePointer?, gw_str, gw_emit_fn?, Context, Error) -> gw_status
-        let finishStream: @convention(c) (OpaquePointer?, gw_emit_fn?, Context, Error) -> gw_status
-        let destroyStream: @convention(c) (OpaquePointer?) -> Void
+        package let createInstance: @convention(c) (UnsafePointer<gw_instance_config>?, UnsafeMutablePointer<OpaquePointer?>?, Error) -> gw_status
+        package let destroyInstance: @convention(c) (OpaquePointer?) -> Void
+        package let translateRequest: @convention(c) (OpaquePointer?, Request, gw_emit_fn?, Context, Error) -> gw_status
+        package let translateResponse: @convention(c) (OpaquePointer?, Request, Response, gw_emit_fn?, Context, Error) -> gw_status
+        package let translateError: @convention(c) (OpaquePointer?, Request, Response, gw_emit_fn?, Context, Error) -> gw_status
+        package let createStream: @convention(c) (OpaquePointer?, Request, UnsafeMutablePointer<OpaquePointer?>?, Error) -> gw_status
+        package let feedStream: @convention(c) (OpaquePointer?, gw_str, gw_emit_fn?, Context, Error) -> gw_status
+        package let finishStream: @convention(c) (OpaquePointer?, gw_emit_fn?, Context, Error) -> gw_status
+        package let destroyStream: @convention(c) (OpaquePointer?) -> Void
     }
 
     private init(file: String, name: String, version: String, displayName: String, defaultBaseURL: String?,
@@ -83,8 +113,7 @@ public final class LoadedAdapter: @unchecked Sendable {
     /// Serialises loads: the ABI promises adapters that their entry function runs on one thread at a time.
     private static let loadLock = Mutex(())
 
-    /// Opens `path` (`RTLD_NOW | RTLD_LOCAL`), calls its entry function with this host's ABI version and a host
-    /// table, and validates the descriptor it returns.
+    /// Reads `path` and loads it with ``load(image:file:log:)``.
     /// - Parameters:
     ///   - path: the shared library.
     ///   - log: receives the adapter's own log lines (prefixed with its name) and the host's notes about it.
@@ -92,28 +121,140 @@ public final class LoadedAdapter: @unchecked Sendable {
     public static func load(
         path: String, log: @escaping @Sendable (AdapterLogLevel, String) -> Void
     ) throws(AdapterLoadError) -> LoadedAdapter {
+        let image: [UInt8]
+        do throws(AdapterLoadErrorReason) {
+            image = try readFile(path)
+        } catch {
+            throw AdapterLoadError(file: path, reason: error.text)
+        }
+        return try load(image: image, file: path, log: log)
+    }
+
+    /// Loads the library whose bytes are `image` (read from `file`): checks its ELF headers, maps a private copy
+    /// (``PrivateImage``) with `RTLD_NOW | RTLD_LOCAL`, calls its entry function with this host's ABI version and a
+    /// host table, and validates the descriptor it returns. Every call maps a new copy, so the same bytes loaded
+    /// twice are two independent adapters with their own static state.
+    /// - Throws: ``AdapterLoadError`` naming `file`, with a one-line reason.
+    public static func load(
+        image: [UInt8], file: String, log: @escaping @Sendable (AdapterLogLevel, String) -> Void
+    ) throws(AdapterLoadError) -> LoadedAdapter {
         let result: Result<LoadedAdapter, AdapterLoadError> = loadLock.withLock { _ in
-            do throws(AdapterLoadError) { return .success(try loadLocked(path: path, log: log)) } catch { return .failure(error) }
+            do throws(AdapterLoadError) {
+                let handle = try openPrivateCopy(image: image, file: file)
+                do throws(AdapterLoadError) {
+                    return .success(try loadLocked(handle: handle, path: file, log: log))
+                } catch {
+                    var refused = error
+                    refused.stayedMapped = true
+                    return .failure(refused)
+                }
+            } catch {
+                return .failure(error)
+            }
         }
         return try result.get()
     }
 
+    /// What an entry function answered to one host ABI version.
+    package enum EntryAnswer: Sendable {
+        /// It returned NULL (refused the version).
+        case refused
+        /// It returned a descriptor claiming this `abi_version` and `struct_size`.
+        case descriptor(abiVersion: UInt32, structSize: UInt32)
+    }
+
+    /// Maps a fresh private copy of `image` and asks its entry function about `hostVersion`, without validating
+    /// anything else. Each probe is a separate load, so the adapter's "entry runs once per load" rule holds.
+    /// - Throws: ``AdapterLoadError`` when the library cannot be opened or has no entry symbol.
+    package static func probeEntry(
+        image: [UInt8], file: String, hostVersion: UInt32, log: @escaping @Sendable (AdapterLogLevel, String) -> Void
+    ) throws(AdapterLoadError) -> EntryAnswer {
+        let result: Result<EntryAnswer, AdapterLoadError> = loadLock.withLock { _ in
+            do throws(AdapterLoadError) {
+                let handle = try openPrivateCopy(image: image, file: file)
+                guard let symbol = dlsym(handle, GW_ENTRY_SYMBOL) else {
+                    throw AdapterLoadError(file: file, reason: "no symbol \(GW_ENTRY_SYMBOL)")
+                }
+                let entry = unsafeBitCast(symbol, to: gw_plugin_entry_fn.self)
+                let (_, table) = HostContext.makeTable(tag: fileName(file), log: log)
+                guard let descriptor = entry(hostVersion, table) else { return .success(.refused) }
+                let raw = UnsafeRawPointer(descriptor)
+                return .success(.descriptor(abiVersion: raw.load(fromByteOffset: 4, as: UInt32.self),
+                                            structSize: raw.load(fromByteOffset: 0, as: UInt32.self)))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    /// Checks the ELF headers and `dlopen`s a private copy of `image`.
+    private static func openPrivateCopy(image: [UInt8], file: String) throws(AdapterLoadError) -> UnsafeMutableRawPointer {
+        func refuse(_ reason: String) -> AdapterLoadError { AdapterLoadError(file: file, reason: reason) }
+        // withUnsafeBytes does not carry typed throws through its closure, so the outcome travels as a Result.
+        let outcome: Result<PrivateImage.Copy, AdapterLoadErrorReason> = image.withUnsafeBytes { raw in
+            if let problem = ELFCheck.problem(raw) { return .failure(AdapterLoadErrorReason(problem)) }
+            do throws(AdapterLoadErrorReason) {
+                return .success(try PrivateImage.copy(raw, name: fileName(file)))
+            } catch {
+                return .failure(error)
+            }
+        }
+        let copy: PrivateImage.Copy
+        switch outcome {
+        case .success(let value): copy = value
+        case .failure(let error): throw refuse(error.text)
+        }
+        _ = dlerror()
+        guard let handle = dlopen(copy.path, RTLD_NOW | RTLD_LOCAL) else {
+            var message = dlerror().map { String(cString: $0) } ?? "unknown error"
+            // dlerror names the private copy; the admin knows the file by its real name.
+            message = message.replacing(copy.path, with: fileName(file))
+            copy.discard()
+            throw refuse("dlopen failed: \(message)")
+        }
+        copy.loaded()
+        return handle
+    }
+
+    /// The whole file, or a reason.
+    static func readFile(_ path: String) throws(AdapterLoadErrorReason) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw AdapterLoadErrorReason("cannot open the file: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw AdapterLoadErrorReason("cannot read the file: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { return bytes }
+            bytes.append(contentsOf: chunk[0..<n])
+            if bytes.count > maximumFileSize {
+                throw AdapterLoadErrorReason("the file is larger than \(maximumFileSize >> 20) MiB")
+            }
+        }
+    }
+
+    /// Largest adapter file the host reads (a debug build of a Swift adapter is a few MiB).
+    static let maximumFileSize = 512 << 20
+
+    static func fileName(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+
     private static func loadLocked(
-        path: String, log: @escaping @Sendable (AdapterLogLevel, String) -> Void
+        handle: UnsafeMutableRawPointer, path: String, log: @escaping @Sendable (AdapterLogLevel, String) -> Void
     ) throws(AdapterLoadError) -> LoadedAdapter {
         func refuse(_ reason: String) -> AdapterLoadError { AdapterLoadError(file: path, reason: reason) }
 
-        _ = dlerror()
-        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
-            let message = dlerror().map { String(cString: $0) } ?? "unknown error"
-            throw refuse("dlopen failed: \(message)")
-        }
         guard let symbol = dlsym(handle, GW_ENTRY_SYMBOL) else {
             throw refuse("no symbol \(GW_ENTRY_SYMBOL)")
         }
         let entry = unsafeBitCast(symbol, to: gw_plugin_entry_fn.self)
-        let fileName = path.split(separator: "/").last.map(String.init) ?? path
-        let (context, table) = HostContext.makeTable(tag: fileName, log: log)
+        let (context, table) = HostContext.makeTable(tag: fileName(path), log: log)
 
         guard let descriptor = entry(HostABI.version, table) else {
             throw refuse("adapter does not support host ABI major \(HostABI.major) (entry returned NULL)")
@@ -211,6 +352,14 @@ public final class LoadedAdapter: @unchecked Sendable {
     public func makeInstance(
         baseURL: String, apiKey: String, optionsJSON: String
     ) throws(AdapterCallError) -> AdapterInstance {
+        try makeInstanceObserved(baseURL: baseURL, apiKey: apiKey, optionsJSON: optionsJSON).result.get()
+    }
+
+    /// ``makeInstance(baseURL:apiKey:optionsJSON:)``, also telling whether a failed `create_instance` broke the rule
+    /// to leave `*out` NULL (the conformance checker reports it).
+    package func makeInstanceObserved(
+        baseURL: String, apiKey: String, optionsJSON: String
+    ) -> (result: Result<AdapterInstance, AdapterCallError>, failureLeftOutput: Bool) {
         var base = baseURL, key = apiKey, options = optionsJSON.isEmpty ? "{}" : optionsJSON
         var error = gw_error()
         var out: OpaquePointer?
@@ -226,14 +375,15 @@ public final class LoadedAdapter: @unchecked Sendable {
         }
         guard status == gw_status(GW_OK) else {
             // A failed create must leave *out NULL; if it did not, the pointer is not trusted (never destroyed).
-            throw AdapterCallError(status: status, message: errorMessage(&error, call: "create_instance", status: status))
+            let failure = AdapterCallError(status: status, message: errorMessage(&error, call: "create_instance", status: status))
+            return (.failure(failure), out != nil)
         }
         guard let out else {
-            throw AdapterCallError(
+            return (.failure(AdapterCallError(
                 status: AdapterCallError.internalStatus,
-                message: "adapter \(name) returned GW_OK from create_instance but no instance")
+                message: "adapter \(name) returned GW_OK from create_instance but no instance")), false)
         }
-        return AdapterInstance(adapter: self, pointer: out)
+        return (.success(AdapterInstance(adapter: self, pointer: out)), false)
     }
 
     /// The message of a filled `gw_error` (bounded, repaired UTF-8), or a generic one when empty.

@@ -160,3 +160,9 @@ extension JSONObject: ExpressibleByDictionaryLiteral {
         self.init(elements.map { Entry(key: $0.0, value: $0.1) })
     }
 }
+
+extension JSONValue {
+    /// The member `key` when this is an object (nil otherwise), for reading nested answers:
+    /// `value["error"]?["message"]?.stringValue`.
+    public subscript(key: String) -> JSONValue? { objectValue?[key] }
+}

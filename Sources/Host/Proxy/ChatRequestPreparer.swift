@@ -11,6 +11,8 @@ struct ChatRequestPreparer {
         var unified: UnifiedRequest
         /// The model the client asked for, when it named one.
         var requestedModel: String?
+        /// The unified request as JSON (what `unified.body` holds), for the response cache key.
+        var object: JSONObject
     }
 
     static func prepare(body: ByteBuffer, endpoint: ResolvedEndpoint, requestID: String) throws(ProxyError) -> Prepared {
@@ -71,7 +73,7 @@ struct ChatRequestPreparer {
 
         let unified = UnifiedRequest(model: model, body: JSONValue.object(request).byteBuffer, stream: stream,
                                      includeUsage: includeUsage, requestID: requestID)
-        return Prepared(unified: unified, requestedModel: requestedModel)
+        return Prepared(unified: unified, requestedModel: requestedModel, object: request)
     }
 
     /// Type checks for the fields the gateway and adapters rely on. Unknown fields pass through.

@@ -10,7 +10,7 @@ struct GatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway",
         abstract: "A high-performance LLM API gateway with C-ABI provider adapters.",
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, AdapterCommand.self],
         defaultSubcommand: Serve.self)
 }
 
