@@ -2,9 +2,10 @@
 #
 #   make run                 build (release), install the adapters into plugins.d/, start the gateway on :8080
 #   make build               release build + adapters into plugins.d/
-#   make test                system packages, .venv, debug build with tests, swift test, then the Python e2e tests
+#   make test                system packages, .venv, debug build with tests, swift test, the Python e2e and browser tests
 #   make test-swift          only `swift test` (after a build: make build-tests)
 #   make test-e2e            only the Python end-to-end tests (after a build: make build-tests)
+#   make test-browser        only the console's browser tests (after a build: make build-tests)
 #   make install-adapters CONFIG=debug|release
 #   make clean               build products and the installed adapters (keeps dependency checkouts)
 #   make distclean           clean + .build/ and .venv/ entirely
@@ -37,10 +38,10 @@ define header
 	@printf '\n==== %s ====\n' "$(1)"
 endef
 
-.PHONY: help run build install-adapters deps venv build-tests test test-swift test-e2e clean distclean bench bench-check bench-micro
+.PHONY: help run build install-adapters deps venv build-tests test test-swift test-e2e test-browser clean distclean bench bench-check bench-micro
 
 help:
-	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
 
 ## ---------------------------------------------------------------------------------------------
 ## Run
@@ -95,19 +96,31 @@ test-e2e:
 	GATEWAY_TEST_PLUGINS="$$bin_dir/test-plugins" \
 	"$(VENV)/bin/python" -m pytest -q Tests/e2e $(PYTEST_ARGS)
 
-# The e2e tests also need curl (README walkthrough) and a C compiler (the adapter in docs/plugins.md).
-test: DEPS_EXTRA := curl gcc libc6-dev
+# The admin console in headless Chromium (Selenium); screenshots go to test-output/screenshots/.
+test-browser:
+	$(call header,Browser tests of the admin console (headless Chromium + Selenium))
+	@bin_dir="$$($(SWIFT) build --show-bin-path)"; \
+	GATEWAY_BIN="$$bin_dir/gateway" \
+	MOCK_BIN="$$bin_dir/mock-provider" \
+	GATEWAY_TEST_PLUGINS="$$bin_dir/test-plugins" \
+	"$(VENV)/bin/python" -m pytest -q -s Tests/browser $(PYTEST_ARGS)
+
+# The e2e tests also need curl (README walkthrough) and a C compiler (the adapter in docs/plugins.md);
+# the browser tests need Chromium, its driver and a font with Chinese glyphs for the screenshots.
+test: DEPS_EXTRA := curl gcc libc6-dev chromium chromium-driver fonts-wqy-microhei
 
 # Both test phases run even when the first fails, so one run shows every failure; the exit status
 # is non-zero when either failed.
 test: deps venv build-tests
-	@swift_status=0; e2e_status=0; \
+	@swift_status=0; e2e_status=0; browser_status=0; \
 	$(MAKE) --no-print-directory test-swift || swift_status=$$?; \
 	$(MAKE) --no-print-directory test-e2e || e2e_status=$$?; \
+	$(MAKE) --no-print-directory test-browser || browser_status=$$?; \
 	printf '\n==== Summary ====\n'; \
 	if [ $$swift_status -eq 0 ]; then echo "swift test:  passed"; else echo "swift test:  FAILED"; fi; \
 	if [ $$e2e_status -eq 0 ]; then echo "e2e pytest:  passed"; else echo "e2e pytest:  FAILED"; fi; \
-	[ $$swift_status -eq 0 ] && [ $$e2e_status -eq 0 ]
+	if [ $$browser_status -eq 0 ]; then echo "browser:     passed"; else echo "browser:     FAILED"; fi; \
+	[ $$swift_status -eq 0 ] && [ $$e2e_status -eq 0 ] && [ $$browser_status -eq 0 ]
 
 ## ---------------------------------------------------------------------------------------------
 ## Benchmark (issue 6, docs/performance.md). Not part of `make test`.

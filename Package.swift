@@ -37,6 +37,9 @@ let package = Package(
         // Optional helpers for adapters written in Swift (SSE framing, JSON, descriptor plumbing).
         .target(name: "AdapterKit", dependencies: ["PluginAPI", "JSONCore"], path: "Sources/AdapterKit"),
 
+        // The system zlib, which gzips the web console's files once at start-up.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+
         // The host side of the ABI: dlopen, descriptor validation, typed calls that copy adapter output.
         .target(
             name: "AdapterHost",
@@ -51,7 +54,7 @@ let package = Package(
         .target(
             name: "Host",
             dependencies: [
-                "PluginAPI", "AdapterHost", "JSONCore",
+                "PluginAPI", "AdapterHost", "JSONCore", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -62,7 +65,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Sources/Host",
-            resources: [.copy("Resources/openapi.json")]
+            resources: [.copy("Resources/openapi.json"), .copy("Resources/console")]
         ),
         .executableTarget(
             name: "gateway",

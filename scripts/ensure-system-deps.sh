@@ -8,7 +8,7 @@
 # really is missing.
 set -euo pipefail
 
-packages=(libsqlite3-dev libssl-dev libcurl4-openssl-dev "$@")
+packages=(libsqlite3-dev libssl-dev libcurl4-openssl-dev zlib1g-dev "$@")
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "note: not a Debian-based system; make sure these are installed: ${packages[*]}"

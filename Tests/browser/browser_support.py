@@ -138,6 +138,15 @@ class Browser:
     def submit(self, scope: str) -> None:
         self.one(f'{scope} [data-test="submit"]').click()
 
+    def choose_language(self, code: str) -> None:
+        """Picks a language in the header (or sign-in) switch, as a person would."""
+        try:
+            Select(self.test_id("language")).select_by_value(code)
+        except StaleElementReferenceException:
+            pass  # the page re-rendered in the new language while Selenium still held the old options
+        self.wait(lambda: self.js("return document.documentElement.lang") == code, message=f"the page in {code}")
+        self.settle()
+
     def field_error(self, name: str) -> str:
         return self.test_id(f"error-{name}").text
 
@@ -154,7 +163,9 @@ class Browser:
     def screenshot(self, name: str, full_page: bool = False) -> Path:
         """Saves `<name>.png`; `full_page` captures the whole scrollable page at the current width."""
         self.settle()
-        time.sleep(0.3)  # let transitions (toasts, switches) finish so the picture is stable
+        # Notices of earlier steps would cover the page; switches and dialogs finish their transitions.
+        self.js("document.querySelectorAll('.toasts').forEach((region) => region.remove())")
+        time.sleep(0.3)
         params: dict[str, Any] = {"format": "png"}
         if full_page:
             metrics = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})

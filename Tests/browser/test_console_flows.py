@@ -50,7 +50,8 @@ def test_first_login_and_forced_password_change(browser: Browser):
     assert "#/password" in browser.js("return location.hash")
     browser.screenshot("flow-forced-password-change")
     # The rest of the console is unreachable until the password changes.
-    browser.go("/providers")
+    browser.js("location.hash = '#/providers'")
+    browser.wait(lambda: browser.js("return location.hash") == "#/password", message="the redirect to #/password")
     browser.test_id("password-required")
 
     scope = '[data-test="password-form"]'
@@ -261,15 +262,14 @@ def test_logs_filter_page_and_detail(browser: Browser):
 def test_language_switch_changes_visible_text(browser: Browser):
     browser.go("/dashboard")
     assert browser.test_id("nav-dashboard").text == "Dashboard"
-    from selenium.webdriver.support.ui import Select
-    Select(browser.test_id("language")).select_by_value("zh-CN")
+    browser.choose_language("zh-CN")
     browser.wait(lambda: browser.test_id("nav-dashboard").text == "仪表盘", message="the Chinese navigation")
     assert browser.js("return document.documentElement.lang") == "zh-CN"
     assert "今日调用" in browser.body_text()
     # The choice survives a reload.
     browser.load("/providers")
     browser.wait(lambda: browser.test_id("nav-providers").text == "服务商")
-    Select(browser.test_id("language")).select_by_value("en")
+    browser.choose_language("en")
     browser.wait(lambda: browser.test_id("nav-providers").text == "Providers")
 
 

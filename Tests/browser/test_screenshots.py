@@ -5,17 +5,13 @@ Each page must render without a JavaScript error and without horizontal overflow
 
 from __future__ import annotations
 
-from selenium.webdriver.support.ui import Select
-
 from browser_support import DESKTOP, PHONE, Browser
 
 PAGES = ["dashboard", "providers", "endpoints", "keys", "users", "tester", "logs", "adapters", "profile"]
 
 
 def _set_language(browser: Browser, code: str) -> None:
-    Select(browser.test_id("language")).select_by_value(code)
-    browser.wait(lambda: browser.js("return document.documentElement.lang") == code)
-    browser.settle()
+    browser.choose_language(code)
 
 
 def _no_horizontal_overflow(browser: Browser, name: str) -> None:
@@ -32,7 +28,9 @@ def test_screenshots_of_every_page(browser: Browser):
             for label, size in (("1440", DESKTOP), ("390", PHONE)):
                 browser.set_viewport(*size)
                 browser.go(f"/{page}")
-                browser.test_id(f"nav-{page}")
+                # At 390 px the navigation is folded away, so wait for the page's own active link.
+                browser.wait(lambda: browser.js("return document.querySelector('.nav-link.active')?.dataset.path") == f"/{page}")
+                browser.settle()
                 if page == "dashboard":
                     browser.wait(lambda: browser.all(".chart-svg, .chart-canvas.is-empty"))
                 name = f"{language}-{page}-{label}"

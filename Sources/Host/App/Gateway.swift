@@ -84,6 +84,8 @@ public struct Gateway: Sendable {
             tokenTTL: TimeInterval(configuration.server.tokenTTLHours * 3600), logger: logger
         ).addRoutes(to: router)
 
+        ConsoleController(frontendPath: configuration.server.frontendPath, logger: logger).addRoutes(to: router)
+
         let proxy = ProxyHandler(snapshots: snapshots, upstream: upstream, limits: configuration.limits, logger: logger)
         let responder = GatewayResponder(proxy: proxy, router: router.buildResponder())
         var app = Application(

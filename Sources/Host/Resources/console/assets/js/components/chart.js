@@ -88,9 +88,9 @@ export function lineChart(options) {
     const stepIndex = Math.max(1, Math.round((times.length - 1) / (labelCount - 1)));
     const xAxis = s('g', { class: 'chart-x-axis' });
     xAxis.append(s('line', { class: 'chart-axis', x1: margin.left, x2: margin.left + plotW, y1: margin.top + plotH, y2: margin.top + plotH }));
-    for (let index = 0; index < times.length; index += stepIndex) {
-      const anchor = index === 0 ? 'start' : index + stepIndex >= times.length && times.length > 1 ? 'end' : 'middle';
-      xAxis.append(s('text', { class: 'chart-axis-label', x: x(index), y: height - 8, 'text-anchor': anchor, text: options.formatX(times[index]) }));
+    // Labels are centred on their bucket; the first one sits half a step in so it cannot crowd the second.
+    for (let index = times.length > 2 ? Math.floor(stepIndex / 2) : 0; index < times.length; index += stepIndex) {
+      xAxis.append(s('text', { class: 'chart-axis-label', x: x(index), y: height - 8, 'text-anchor': times.length > 2 ? 'middle' : 'start', text: options.formatX(times[index]) }));
     }
     svg.append(xAxis);
 

@@ -28,7 +28,7 @@ export function render(root, { query }) {
     keys.map((key) => h('option', { value: key.id, text: `${key.name} (${key.prefix}…)`, selected: String(query.key) === key.id })),
     h('option', { value: PASTE, text: t('tester.pasteKey') }),
   );
-  const keyInput = h('input', { class: 'input mono', type: 'password', autocomplete: 'off', placeholder: 'sk-gw-...', 'aria-label': t('tester.keyValue'), dataset: { test: 'tester-key-input' } });
+  const keyInput = h('input', { class: 'input mono', type: 'password', autocomplete: 'off', placeholder: 'gw-...', 'aria-label': t('tester.keyValue'), dataset: { test: 'tester-key-input' } });
   const syncKey = () => {
     keyInput.hidden = keySelect.value !== PASTE;
   };
