@@ -20,7 +20,7 @@ OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "openapi.json"
 
 
 STRICT_BODIES = ("LoginRequest", "PasswordChange", "ProviderCreate", "ProviderUpdate", "EndpointCreate",
-                 "EndpointUpdate", "KeyCreate")
+                 "EndpointUpdate", "KeyCreate", "KeyUpdate", "UserCreate", "UserUpdate", "ProfileUpdate")
 
 
 def ref(name: str) -> dict:
@@ -48,6 +48,34 @@ def error_response(description: str, code: str, fields: bool = False) -> dict:
 MODEL_NAME = {"type": "string", "minLength": 1, "maxLength": 128}
 TIMESTAMP = {"type": "string", "format": "date-time", "description": "ISO 8601, UTC."}
 ID = {"type": "integer", "format": "int64", "minimum": 1}
+USERNAME = {"type": "string", "minLength": 3, "maxLength": 32, "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$"}
+ROLE = {"type": "string", "enum": ["admin", "user"],
+        "description": "admin: everything. user: own keys, own usage, own profile, the endpoints they may call."}
+PASSWORD = {"type": "string", "minLength": 8, "maxLength": 72, "writeOnly": True,
+            "description": "8 to 72 bytes, not the username, not the current password, not a common password such "
+                           "as admin123 or 12345678."}
+ENDPOINT_SCOPE = {"anyOf": [{"type": "array", "items": ID, "minItems": 1, "maxItems": 1000}, {"type": "null"}],
+                  "default": None,
+                  "description": "The endpoints the key may call (403 `key_not_allowed_for_endpoint` elsewhere); "
+                                 "null: every endpoint. Deleting an endpoint removes it from scopes."}
+EXPIRY = {"anyOf": [{**TIMESTAMP, "description": "ISO 8601, in the future."}, {"type": "null"}], "default": None,
+          "description": "After this time the key is refused (401); null: never expires."}
+KEY_PROPERTIES = {
+    "id": ID,
+    "name": {"type": "string"},
+    "prefix": {"type": "string", "description": "The first characters of the key, to recognise it.",
+               "examples": ["gw-abcd1234"]},
+    "enabled": {"type": "boolean"},
+    "status": {"type": "string", "enum": ["active", "disabled", "expired", "owner_disabled"],
+               "description": "Whether the key works right now, and if not, why."},
+    "user_id": {"anyOf": [ID, {"type": "null"}], "description": "The owner."},
+    "username": {"type": ["string", "null"]},
+    "endpoint_ids": {"anyOf": [{"type": "array", "items": ID}, {"type": "null"}],
+                     "description": "null: every endpoint."},
+    "expires_at": {"anyOf": [TIMESTAMP, {"type": "null"}]},
+    "created_at": TIMESTAMP,
+    "last_used_at": {"anyOf": [TIMESTAMP, {"type": "null"}]},
+}
 
 schemas: dict[str, dict] = {
     "Error": {
@@ -62,8 +90,9 @@ schemas: dict[str, dict] = {
                     "code": {
                         "type": "string",
                         "description": "Machine-readable code.",
-                        "examples": ["invalid_json", "validation_failed", "unauthorized", "forbidden",
-                                     "not_found", "conflict", "too_many_attempts", "invalid_credentials"],
+                        "examples": ["invalid_json", "validation_failed", "unauthorized", "session_revoked",
+                                     "forbidden", "password_change_required", "not_found", "conflict",
+                                     "too_many_attempts", "invalid_credentials", "origin_not_allowed"],
                     },
                     "message": {"type": "string", "description": "Human-readable text."},
                     "fields": {
@@ -104,15 +133,67 @@ schemas: dict[str, dict] = {
     },
     "User": {
         "type": "object",
-        "required": ["id", "username", "role", "must_change_password", "created_at"],
+        "description": "An account. Never carries the password or its hash.",
+        "required": ["id", "username", "display_name", "email", "role", "enabled", "must_change_password",
+                     "created_at", "updated_at", "last_login_at", "password_changed_at"],
         "properties": {
             "id": ID,
-            "username": {"type": "string"},
-            "display_name": {"type": ["string", "null"]},
-            "email": {"type": ["string", "null"]},
-            "role": {"type": "string"},
-            "must_change_password": {"type": "boolean"},
+            "username": USERNAME,
+            "display_name": {"type": "string", "maxLength": 100},
+            "email": {"type": "string", "maxLength": 254},
+            "role": ROLE,
+            "enabled": {"type": "boolean"},
+            "must_change_password": {
+                "type": "boolean",
+                "description": "True while the account has its initial or an administrator-set password; until "
+                               "it is changed every other route answers 403 `password_change_required`.",
+            },
             "created_at": TIMESTAMP,
+            "updated_at": TIMESTAMP,
+            "last_login_at": {"anyOf": [TIMESTAMP, {"type": "null"}]},
+            "password_changed_at": {"anyOf": [TIMESTAMP, {"type": "null"}]},
+        },
+    },
+    "UserList": {
+        "type": "object", "required": ["data"], "properties": {"data": {"type": "array", "items": ref("User")}},
+    },
+    "UserCreate": {
+        "type": "object",
+        "required": ["username", "password"],
+        "properties": {
+            "username": {**USERNAME, "description": "Unique regardless of case."},
+            "password": PASSWORD,
+            "display_name": {"type": "string", "maxLength": 100, "default": ""},
+            "email": {"type": "string", "maxLength": 254, "default": "", "description": "An e-mail address or empty."},
+            "role": {**ROLE, "default": "user"},
+            "enabled": {"type": "boolean", "default": True},
+            "must_change_password": {"type": "boolean", "default": True,
+                                     "description": "The owner must replace this password at first login."},
+        },
+    },
+    "UserUpdate": {
+        "type": "object",
+        "description": "Partial update. Setting `password` resets it: the user's sessions end and, unless "
+                       "`must_change_password` is false, the owner must change it at next login. Disabling ends the "
+                       "user's sessions and suspends their API keys. The last enabled admin cannot be disabled or "
+                       "demoted (409).",
+        "properties": {
+            "username": USERNAME,
+            "password": PASSWORD,
+            "display_name": {"type": "string", "maxLength": 100},
+            "email": {"type": "string", "maxLength": 254},
+            "role": ROLE,
+            "enabled": {"type": "boolean"},
+            "must_change_password": {"type": "boolean"},
+        },
+    },
+    "ProfileUpdate": {
+        "type": "object",
+        "description": "The signed-in user's own profile. `username`, `role`, `enabled` and `password` are refused "
+                       "here (422): administrators change them with PUT /admin/users/{id}.",
+        "properties": {
+            "display_name": {"type": "string", "maxLength": 100},
+            "email": {"type": "string", "maxLength": 254},
         },
     },
     "PasswordChange": {
@@ -120,13 +201,8 @@ schemas: dict[str, dict] = {
         "required": ["current_password", "new_password"],
         "properties": {
             "current_password": {"type": "string"},
-            "new_password": {
-                "type": "string",
-                "minLength": 8,
-                "maxLength": 72,
-                "description": "8 to 72 bytes; not equal to the username or to \"admin123\". A wrong "
-                               "`current_password` is a 422 with `fields.current_password`.",
-            },
+            "new_password": {**PASSWORD, "description": PASSWORD["description"] + " A wrong `current_password` is a "
+                                                                     "422 with `fields.current_password`."},
         },
     },
     "Provider": {
@@ -266,32 +342,40 @@ schemas: dict[str, dict] = {
     "Key": {
         "type": "object",
         "description": "A gateway API key as listed (the plaintext is shown only once, at creation).",
-        "required": ["id", "name", "prefix", "enabled", "created_at", "last_used_at"],
-        "properties": {
-            "id": ID,
-            "name": {"type": "string"},
-            "prefix": {"type": "string", "description": "The first characters of the key, to recognise it.",
-                       "examples": ["gw-abcd1234"]},
-            "enabled": {"type": "boolean"},
-            "created_at": TIMESTAMP,
-            "last_used_at": {"anyOf": [TIMESTAMP, {"type": "null"}]},
-        },
+        "required": ["id", "name", "prefix", "enabled", "status", "user_id", "username", "endpoint_ids", "expires_at",
+                     "created_at", "last_used_at"],
+        "properties": KEY_PROPERTIES,
     },
     "KeyCreate": {
         "type": "object", "required": ["name"],
-        "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}},
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 100},
+            "user_id": {**ID, "description": "The owner (admins only; default: the caller). A user may only leave "
+                                             "it out or give their own id."},
+            "endpoint_ids": ENDPOINT_SCOPE,
+            "expires_at": EXPIRY,
+            "enabled": {"type": "boolean", "default": True},
+        },
+    },
+    "KeyUpdate": {
+        "type": "object",
+        "description": "Partial update. `endpoint_ids: null` widens the key to every endpoint; `expires_at: null` "
+                       "removes the expiry. The owner cannot be changed (422).",
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 100},
+            "endpoint_ids": ENDPOINT_SCOPE,
+            "expires_at": EXPIRY,
+            "enabled": {"type": "boolean", "description": "false: the key is refused (401) but kept."},
+        },
     },
     "KeyCreated": {
         "type": "object",
-        "required": ["id", "name", "key", "prefix", "enabled", "created_at"],
+        "required": ["id", "name", "key", "prefix", "enabled", "status", "user_id", "username", "endpoint_ids",
+                     "expires_at", "created_at"],
         "properties": {
-            "id": ID,
-            "name": {"type": "string"},
+            **KEY_PROPERTIES,
             "key": {"type": "string", "pattern": "^gw-[A-Za-z0-9_-]{43}$",
                     "description": "The plaintext key. Returned only in this response; store it now."},
-            "prefix": {"type": "string"},
-            "enabled": {"type": "boolean"},
-            "created_at": TIMESTAMP,
         },
     },
     "KeyList": {
@@ -327,6 +411,55 @@ schemas: dict[str, dict] = {
                         "description": "Files in the plugins folder that were not loaded, with the reason."},
         },
     },
+    "CallableEndpoint": {
+        "type": "object",
+        "description": "An enabled endpoint as any signed-in user sees it (no provider, no system prompt).",
+        "required": ["id", "path", "name", "description", "model", "models", "stream"],
+        "properties": {
+            "id": ID,
+            "path": ref("EndpointPath"),
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "model": {"type": "string", "description": "Used when the client sends no model."},
+            "models": {"type": "array", "items": {"type": "string"},
+                       "description": "What `GET <path>/models` lists: the models a client may ask for."},
+            "stream": {"type": "string", "enum": ["client", "always", "never"]},
+        },
+    },
+    "CallableEndpointList": {
+        "type": "object", "required": ["data"],
+        "properties": {"data": {"type": "array", "items": ref("CallableEndpoint")}},
+    },
+    "AuditEvent": {
+        "type": "object",
+        "description": "Who did what, when and from where. `detail` names changed fields and non-secret values; "
+                       "passwords, keys and tokens never appear.",
+        "required": ["id", "at", "user_id", "username", "action", "target_type", "target_id", "detail",
+                     "remote_address"],
+        "properties": {
+            "id": ID,
+            "at": TIMESTAMP,
+            "user_id": {"anyOf": [ID, {"type": "null"}], "description": "Who acted (for failed logins: the account "
+                                                                         "tried, null when no such account)."},
+            "username": {"type": "string"},
+            "action": {"type": "string", "examples": ["login.success", "login.failure", "login.locked", "logout",
+                                                       "user.create", "user.update", "user.delete",
+                                                       "user.password_change", "user.profile_update",
+                                                       "provider.update", "endpoint.create", "key.delete"]},
+            "target_type": {"type": "string", "examples": ["user", "provider", "endpoint", "key", ""]},
+            "target_id": {"type": "string"},
+            "detail": {"type": "object", "additionalProperties": True},
+            "remote_address": {"type": "string", "description": "The client's IP address as the gateway saw it."},
+        },
+    },
+    "AuditPage": {
+        "type": "object", "required": ["data", "next_before"],
+        "properties": {
+            "data": {"type": "array", "items": ref("AuditEvent"), "description": "Newest first."},
+            "next_before": {"anyOf": [ID, {"type": "null"}],
+                            "description": "Pass as `before` for the next, older page; null on the last page."},
+        },
+    },
     "Health": {
         "type": "object", "required": ["status"], "properties": {"status": {"type": "string", "examples": ["ok"]}},
     },
@@ -342,7 +475,19 @@ responses = {
                                        "validation_failed", fields=True),
     "TooLarge": error_response("The request body is too large.", "request_too_large"),
     "Unauthorized": error_response("Missing, invalid or expired token.", "unauthorized"),
-    "Forbidden": error_response("The user may not do this.", "forbidden"),
+    "Forbidden": error_response(
+        "The account's role does not allow this (`forbidden`), or the account must change its password first "
+        "(`password_change_required`).", "forbidden"),
+    "PasswordChangeRequired": error_response(
+        "The account must change its password first (PUT /admin/user/password); only GET /admin/user/info, "
+        "PUT /admin/user/password and POST /admin/logout work until then.", "password_change_required"),
+    "TooManyAttempts": {
+        "description": "Too many failed attempts for this username or from this address; wait `Retry-After` seconds.",
+        "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1},
+                                    "description": "Seconds until the lock ends."}},
+        "content": {"application/json": {"schema": ref("Error"), "example": {
+            "error": {"code": "too_many_attempts", "message": "Too many failed logins; try again in 900 seconds."}}}},
+    },
     "NotFound": error_response("No such object.", "not_found"),
     "Conflict": error_response("Duplicate name or path, or the object is still in use.", "conflict"),
 }
@@ -350,11 +495,34 @@ responses = {
 PUBLIC: list = []  # `security: []` on an operation: no token needed
 
 
+ACCESS_TEXT = {
+    "public": "No token needed.",
+    "user": "Any signed-in user (role `user` or `admin`).",
+    "admin": "Administrators only; users get 403 `forbidden`.",
+}
+
+
 def op(summary: str, tag: str, responses_: dict, *, request: dict | None = None, security: list | None = None,
-       operation_id: str, description: str | None = None) -> dict:
+       operation_id: str, description: str | None = None, access: str | None = None,
+       before_password_change: bool = False, parameters: list | None = None) -> dict:
+    """One operation. `access` says who may call it: "public", "user" (any signed-in account) or "admin";
+    it is emitted as `x-access` and checked route by route by Tests/HostTests/RoleMatrixTests.swift.
+    `before_password_change` marks the few routes an account that must change its password may use."""
+    if security == PUBLIC:
+        access = "public"
     operation: dict = {"tags": [tag], "summary": summary, "operationId": operation_id}
+    if access is not None:
+        operation["x-access"] = access
+        text = ACCESS_TEXT[access]
+        description = f"{description}\n\n**Access:** {text}" if description else f"**Access:** {text}"
+    if access in ("user", "admin"):
+        operation["x-allowed-before-password-change"] = before_password_change
+        if not before_password_change:
+            responses_.setdefault("403", response_ref("PasswordChangeRequired" if access == "user" else "Forbidden"))
     if description:
         operation["description"] = description
+    if parameters:
+        operation["parameters"] = parameters
     if security is not None:
         operation["security"] = security
     if request is not None:
@@ -375,65 +543,128 @@ def id_parameter(what: str) -> list:
 
 NO_CONTENT = {"description": "Done."}
 
+def query_parameter(name: str, description: str, schema: dict) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
 paths = {
     "/admin/login": {
         "post": op(
             "Log in", "auth", {
                 "200": json_body(ref("LoginResponse"), "A token for the admin API."),
                 "400": response_ref("InvalidJSON"),
-                "401": error_response("Wrong username or password.", "invalid_credentials"),
+                "401": error_response("Wrong username or password (also for disabled accounts).", "invalid_credentials"),
                 "422": response_ref("ValidationFailed"),
-                "429": error_response("Too many failed attempts; wait and retry.", "too_many_attempts"),
+                "429": response_ref("TooManyAttempts"),
             },
             request=ref("LoginRequest"), security=PUBLIC, operation_id="login",
             description="On first start the gateway creates `admin` / `admin123` (unless GATEWAY_ADMIN_PASSWORD is "
-                        "set); change that password right away.",
+                        "set); that account must change its password before anything else. Failed logins are "
+                        "slowed, then locked per username and per client address (429 with Retry-After); a success "
+                        "clears the username's count. Every attempt is recorded in the audit log.",
         )
     },
+    "/admin/logout": {
+        "post": op("Log out", "auth", authed({"204": NO_CONTENT}), operation_id="logout", access="user",
+                   before_password_change=True,
+                   description="Ends the session of the token sent; the token is refused from now on "
+                               "(401 `session_revoked`), also after a restart. Other sessions stay."),
+    },
     "/admin/user/info": {
-        "get": op("The current user", "auth", authed({"200": json_body(ref("User"), "The logged-in user.")}),
-                  operation_id="getCurrentUser")
+        "get": op("The current user", "personal", authed({"200": json_body(ref("User"), "The signed-in user.")}),
+                  operation_id="getCurrentUser", access="user", before_password_change=True),
+        "put": op(
+            "Edit the current user's profile", "personal",
+            authed({"200": json_body(ref("User"), "Updated."), "422": response_ref("ValidationFailed")}),
+            request=ref("ProfileUpdate"), operation_id="updateCurrentUser", access="user",
+        ),
     },
     "/admin/user/password": {
         "put": op(
-            "Change the current user's password", "auth",
+            "Change the current user's password", "personal",
             authed({
                 "204": NO_CONTENT,
-                "400": response_ref("InvalidJSON"),
+                "422": response_ref("ValidationFailed"),
+                "429": response_ref("TooManyAttempts"),
+            }),
+            request=ref("PasswordChange"), operation_id="changePassword", access="user", before_password_change=True,
+            description="Needs the current password (wrong guesses count towards the login throttle). Ends every "
+                        "other session of the account; the session that made the change continues.",
+        )
+    },
+    "/admin/user/endpoints": {
+        "get": op("Endpoints the current user may call", "personal",
+                  authed({"200": json_body(ref("CallableEndpointList"), "Enabled endpoints, by path.")}),
+                  operation_id="listCallableEndpoints", access="user",
+                  description="For the API tester and for choosing a key's scope: paths and models, without "
+                              "providers or system prompts."),
+    },
+    "/admin/users": {
+        "get": op("List users", "users", authed({"200": json_body(ref("UserList"), "All accounts.")}),
+                  operation_id="listUsers", access="admin"),
+        "post": op(
+            "Create a user", "users",
+            authed({
+                "201": json_body(ref("User"), "Created."),
+                "409": error_response("The username is taken (regardless of case).", "conflict"),
                 "422": response_ref("ValidationFailed"),
             }),
-            request=ref("PasswordChange"), operation_id="changePassword",
-        )
+            request=ref("UserCreate"), operation_id="createUser", access="admin",
+        ),
+    },
+    "/admin/users/{id}": {
+        "parameters": id_parameter("user"),
+        "get": op("Get a user", "users", authed({"200": json_body(ref("User"), "The user."), "404": response_ref("NotFound")}),
+                  operation_id="getUser", access="admin"),
+        "put": op(
+            "Update a user (partial)", "users",
+            authed({
+                "200": json_body(ref("User"), "Updated."),
+                "404": response_ref("NotFound"),
+                "409": error_response("Username taken, or the change would leave no enabled administrator.",
+                                      "conflict"),
+                "422": response_ref("ValidationFailed"),
+            }),
+            request=ref("UserUpdate"), operation_id="updateUser", access="admin",
+        ),
+        "delete": op(
+            "Delete a user", "users",
+            authed({
+                "204": NO_CONTENT,
+                "404": response_ref("NotFound"),
+                "409": error_response("This is the last enabled administrator.", "conflict"),
+            }),
+            operation_id="deleteUser", access="admin",
+            description="Deletes the account with its API keys and sessions; both stop working at once.",
+        ),
     },
     "/admin/providers": {
         "get": op("List providers", "providers", authed({"200": json_body(ref("ProviderList"), "All providers.")}),
-                  operation_id="listProviders"),
+                  operation_id="listProviders", access="admin"),
         "post": op(
             "Create a provider", "providers",
             authed({
                 "201": json_body(ref("Provider"), "Created."),
-                "400": response_ref("InvalidJSON"),
                 "409": response_ref("Conflict"),
                 "422": response_ref("ValidationFailed"),
             }),
-            request=ref("ProviderCreate"), operation_id="createProvider",
+            request=ref("ProviderCreate"), operation_id="createProvider", access="admin",
         ),
     },
     "/admin/providers/{id}": {
         "parameters": id_parameter("provider"),
         "get": op("Get a provider", "providers",
                   authed({"200": json_body(ref("Provider"), "The provider."), "404": response_ref("NotFound")}),
-                  operation_id="getProvider"),
+                  operation_id="getProvider", access="admin"),
         "put": op(
             "Update a provider (partial)", "providers",
             authed({
                 "200": json_body(ref("Provider"), "Updated."),
-                "400": response_ref("InvalidJSON"),
                 "404": response_ref("NotFound"),
                 "409": response_ref("Conflict"),
                 "422": response_ref("ValidationFailed"),
             }),
-            request=ref("ProviderUpdate"), operation_id="updateProvider",
+            request=ref("ProviderUpdate"), operation_id="updateProvider", access="admin",
         ),
         "delete": op(
             "Delete a provider", "providers",
@@ -442,64 +673,93 @@ paths = {
                 "404": response_ref("NotFound"),
                 "409": error_response("Endpoints still use this provider.", "conflict"),
             }),
-            operation_id="deleteProvider",
+            operation_id="deleteProvider", access="admin",
         ),
     },
     "/admin/endpoints": {
         "get": op("List endpoints", "endpoints", authed({"200": json_body(ref("EndpointList"), "All endpoints.")}),
-                  operation_id="listEndpoints"),
+                  operation_id="listEndpoints", access="admin",
+                  description="Users read the endpoints they may call with GET /admin/user/endpoints."),
         "post": op(
             "Create an endpoint", "endpoints",
             authed({
                 "201": json_body(ref("Endpoint"), "Created; it serves requests from now on."),
-                "400": response_ref("InvalidJSON"),
                 "409": error_response("Another endpoint has this path.", "conflict"),
                 "422": response_ref("ValidationFailed"),
             }),
-            request=ref("EndpointCreate"), operation_id="createEndpoint",
+            request=ref("EndpointCreate"), operation_id="createEndpoint", access="admin",
         ),
     },
     "/admin/endpoints/{id}": {
         "parameters": id_parameter("endpoint"),
         "get": op("Get an endpoint", "endpoints",
                   authed({"200": json_body(ref("Endpoint"), "The endpoint."), "404": response_ref("NotFound")}),
-                  operation_id="getEndpoint"),
+                  operation_id="getEndpoint", access="admin"),
         "put": op(
             "Update an endpoint (partial)", "endpoints",
             authed({
                 "200": json_body(ref("Endpoint"), "Updated."),
-                "400": response_ref("InvalidJSON"),
                 "404": response_ref("NotFound"),
                 "409": response_ref("Conflict"),
                 "422": response_ref("ValidationFailed"),
             }),
-            request=ref("EndpointUpdate"), operation_id="updateEndpoint",
+            request=ref("EndpointUpdate"), operation_id="updateEndpoint", access="admin",
         ),
         "delete": op("Delete an endpoint", "endpoints",
-                     authed({"204": NO_CONTENT, "404": response_ref("NotFound")}), operation_id="deleteEndpoint"),
+                     authed({"204": NO_CONTENT, "404": response_ref("NotFound")}), operation_id="deleteEndpoint",
+                     access="admin"),
     },
     "/admin/keys": {
-        "get": op("List gateway API keys", "keys", authed({"200": json_body(ref("KeyList"), "All keys.")}),
-                  operation_id="listKeys"),
+        "get": op("List gateway API keys", "keys", authed({
+            "200": json_body(ref("KeyList"), "The caller's keys; for administrators, everyone's."),
+            "422": response_ref("ValidationFailed"),
+        }), operation_id="listKeys", access="user",
+            parameters=[query_parameter("user_id", "Administrators: only this owner's keys.", ID)]),
         "post": op(
             "Create a gateway API key", "keys",
             authed({
                 "201": json_body(ref("KeyCreated"), "Created. The plaintext `key` is shown only here."),
-                "400": response_ref("InvalidJSON"),
                 "422": response_ref("ValidationFailed"),
             }),
-            request=ref("KeyCreate"), operation_id="createKey",
+            request=ref("KeyCreate"), operation_id="createKey", access="user",
         ),
     },
     "/admin/keys/{id}": {
         "parameters": id_parameter("key"),
+        "get": op("Get a key", "keys", authed({
+            "200": json_body(ref("Key"), "The key (without its plaintext)."),
+            "404": error_response("No such key, or it belongs to someone else.", "not_found"),
+        }), operation_id="getKey", access="user"),
+        "put": op(
+            "Update a key (partial): rename, scope, expiry, disable", "keys",
+            authed({
+                "200": json_body(ref("Key"), "Updated; applies to the next request."),
+                "404": error_response("No such key, or it belongs to someone else.", "not_found"),
+                "422": response_ref("ValidationFailed"),
+            }),
+            request=ref("KeyUpdate"), operation_id="updateKey", access="user",
+        ),
         "delete": op("Delete (revoke) a key", "keys",
-                     authed({"204": NO_CONTENT, "404": response_ref("NotFound")}), operation_id="deleteKey"),
+                     authed({"204": NO_CONTENT,
+                             "404": error_response("No such key, or it belongs to someone else.", "not_found")}),
+                     operation_id="deleteKey", access="user"),
     },
     "/admin/plugins": {
         "get": op("Loaded and refused adapters", "plugins",
                   authed({"200": json_body(ref("PluginList"), "What the plugins folder yielded at start-up.")}),
-                  operation_id="listPlugins"),
+                  operation_id="listPlugins", access="admin"),
+    },
+    "/admin/audit": {
+        "get": op("The audit log", "audit", authed({
+            "200": json_body(ref("AuditPage"), "Events, newest first."),
+            "422": response_ref("ValidationFailed"),
+        }), operation_id="listAudit", access="admin", parameters=[
+            query_parameter("limit", "Events per page.", {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}),
+            query_parameter("before", "Only events with a smaller id (the previous page's `next_before`).", ID),
+            query_parameter("action", "An action (`user.create`), or a prefix ending in `.` (`login.`).",
+                            {"type": "string", "maxLength": 64, "pattern": "^[A-Za-z0-9._]+$"}),
+            query_parameter("user_id", "Only events by this account.", ID),
+        ]),
     },
     "/admin/openapi.json": {
         "get": op("This document", "meta", {
@@ -535,12 +795,16 @@ document = {
     "servers": [{"url": "http://localhost:8080", "description": "`make run` on this machine"}],
     "security": [{"bearerAuth": []}],
     "tags": [
-        {"name": "auth", "description": "Login and the current user."},
+        {"name": "auth", "description": "Login and logout."},
+        {"name": "personal", "description": "The signed-in user's own profile, password and callable endpoints."},
+        {"name": "users", "description": "Accounts and roles (administrators)."},
         {"name": "providers", "description": "Upstream accounts, each served by an adapter."},
         {"name": "endpoints", "description": "Client-facing paths."},
         {"name": "keys", "description": "API keys clients use on endpoints."},
         {"name": "plugins", "description": "Adapters in the plugins folder."},
-        {"name": "meta", "description": "Health and this document."},
+        {"name": "audit", "description": "Who changed what, when and from where."},
+        {"name": "stats", "description": "Usage statistics and the request log (docs/stats.md)."},
+        {"name": "meta", "description": "Health, metrics and this document."},
     ],
     "paths": paths,
     "components": {

@@ -12,11 +12,12 @@ from openapi_spec_validator import validate
 from e2e_support import HTTP_TIMEOUT, REPO_ROOT, Stack
 
 CONTRACT_PATHS = {
-    "/admin/login", "/admin/user/info", "/admin/user/password",
+    "/admin/login", "/admin/logout", "/admin/user/info", "/admin/user/password", "/admin/user/endpoints",
+    "/admin/users", "/admin/users/{id}",
     "/admin/providers", "/admin/providers/{id}",
     "/admin/endpoints", "/admin/endpoints/{id}",
     "/admin/keys", "/admin/keys/{id}",
-    "/admin/plugins", "/admin/openapi.json", "/healthz", "/readyz",
+    "/admin/plugins", "/admin/audit", "/admin/openapi.json", "/healthz", "/readyz",
 }
 
 
@@ -30,7 +31,7 @@ def test_health_and_readiness(stack: Stack):
 def test_plugins_lists_the_three_bundled_adapters(stack: Stack):
     plugins = stack.admin.call("GET", "/admin/plugins")
     loaded = {plugin["name"]: plugin for plugin in plugins["loaded"]}
-    assert set(loaded) == {"openai", "deepseek", "glm"}
+    assert set(loaded) == {"openai", "deepseek", "glm", "anthropic"}
     assert plugins["refused"] == []
     for name, plugin in loaded.items():
         assert plugin["abi_version"] == "1.0"

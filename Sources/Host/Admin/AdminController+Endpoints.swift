@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Hummingbird
+import JSONCore
 
 extension AdminController {
     struct EndpointView: ResponseEncodable, Sendable {
@@ -99,6 +100,9 @@ extension AdminController {
             try copy.insert(db)
             return copy
         }
+        await security.audit.record("endpoint.create", by: context.auditActor, target: ("endpoint", String(saved.id ?? 0)), detail: [
+            "path": .string(saved.path), "provider_id": .int(saved.providerId), "model": .string(saved.model),
+        ])
         logger.info("endpoint created", metadata: ["path": "\(saved.path)"])
         return EditedResponse(status: .created, response: EndpointView(saved))
     }
@@ -107,7 +111,7 @@ extension AdminController {
         _ = try context.requireAdmin()
         let id = try Self.id(context)
         var request = request
-        let body = try await request.decodeAdminBody(EndpointBody.self, allowedFields: EndpointBody.fields, context: context)
+        let (body, keys) = try await request.decodeAdminBodyAndKeys(EndpointBody.self, allowedFields: EndpointBody.fields, context: context)
         guard var record = try await database.pool.read({ db in try EndpointRecord.fetchOne(db, key: id) }) else {
             throw AdminError.notFound("Endpoint \(id)")
         }
@@ -118,6 +122,9 @@ extension AdminController {
             try changed.update(db)
             return changed
         }
+        await security.audit.record("endpoint.update", by: context.auditActor, target: ("endpoint", String(id)), detail: [
+            "path": .string(saved.path), "fields": .array(keys.sorted().map(JSONValue.string)),
+        ])
         logger.info("endpoint updated", metadata: ["path": "\(saved.path)"])
         return EndpointView(saved)
     }
@@ -128,6 +135,7 @@ extension AdminController {
         let deleted = try await database.pool.write { db in try EndpointRecord.deleteOne(db, key: id) }
         guard deleted else { throw AdminError.notFound("Endpoint \(id)") }
         try refreshSnapshot()
+        await security.audit.record("endpoint.delete", by: context.auditActor, target: ("endpoint", String(id)))
         logger.info("endpoint deleted", metadata: ["endpoint_id": "\(id)"])
         return Response(status: .noContent)
     }

@@ -25,7 +25,7 @@ extension AdminController {
     }
 
     @Sendable func listPlugins(_ request: Request, context: GatewayRequestContext) async throws -> PluginsView {
-        _ = try context.requireUser()
+        _ = try context.requireAdmin()
         let state = registry.snapshot
         return PluginsView(
             loaded: state.loaded.map {

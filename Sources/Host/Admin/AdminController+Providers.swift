@@ -103,6 +103,10 @@ extension AdminController {
             try copy.insert(db)
             return copy
         }
+        await security.audit.record("provider.create", by: context.auditActor, target: ("provider", String(saved.id ?? 0)), detail: [
+            "name": .string(saved.name), "adapter": .string(saved.adapter), "base_url": .string(saved.baseURL),
+            "api_key_set": .bool(saved.apiKeySealed != nil),
+        ])
         logger.info("provider created", metadata: ["provider": "\(saved.name)", "adapter": "\(saved.adapter)"])
         return EditedResponse(status: .created, response: providerView(saved))
     }
@@ -111,7 +115,7 @@ extension AdminController {
         _ = try context.requireAdmin()
         let id = try Self.id(context)
         var request = request
-        let body = try await request.decodeAdminBody(ProviderBody.self, allowedFields: ProviderBody.fields, context: context)
+        let (body, keys) = try await request.decodeAdminBodyAndKeys(ProviderBody.self, allowedFields: ProviderBody.fields, context: context)
         guard var record = try await database.pool.read({ db in try ProviderRecord.fetchOne(db, key: id) }) else {
             throw AdminError.notFound("Provider \(id)")
         }
@@ -122,6 +126,10 @@ extension AdminController {
             try changed.update(db)
             return changed
         }
+        // Field names only: the new api_key value must never reach the log.
+        await security.audit.record("provider.update", by: context.auditActor, target: ("provider", String(id)), detail: [
+            "name": .string(saved.name), "fields": .array(keys.sorted().map(JSONValue.string)),
+        ])
         logger.info("provider updated", metadata: ["provider": "\(saved.name)"])
         return providerView(saved)
     }
@@ -138,6 +146,7 @@ extension AdminController {
         }
         guard deleted else { throw AdminError.notFound("Provider \(id)") }
         try refreshSnapshot()
+        await security.audit.record("provider.delete", by: context.auditActor, target: ("provider", String(id)))
         logger.info("provider deleted", metadata: ["provider_id": "\(id)"])
         return Response(status: .noContent)
     }
@@ -158,7 +167,7 @@ extension AdminController {
         var fields: [String: String] = [:]
         if let name = body.name {
             let trimmed = name.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty || trimmed.count > 64 || trimmed.contains(where: { $0.isNewline }) {
+            if trimmed.isEmpty || !Validation.oneLine(trimmed, max: 64) {
                 fields["name"] = "must be 1 to 64 characters on one line"
             } else {
                 record.name = trimmed

@@ -3,7 +3,8 @@ import GRDB
 import Hummingbird
 import Logging
 
-/// The admin API under `/admin`: login, the personal centre, providers, endpoints, keys and adapters.
+/// The admin API under `/admin`: login and logout, the personal centre, users, providers, endpoints,
+/// keys, adapters and the audit log.
 /// Every write rebuilds the routing snapshot before answering, so changes apply to the next request.
 struct AdminController: Sendable {
     let database: GatewayDatabase
@@ -12,6 +13,7 @@ struct AdminController: Sendable {
     let secrets: SecretBox
     let signer: AdminTokenSigner
     let tokenTTL: TimeInterval
+    let security: SecurityServices
     let logger: Logger
 
     /// Registers the admin routes and returns the group behind the session check, where other
@@ -22,16 +24,25 @@ struct AdminController: Sendable {
         admin.post("login", use: login)
         admin.get("openapi.json", use: openAPIDocument)
 
-        let session = admin.group().add(middleware: AdminAuthMiddleware(signer: signer, database: database))
+        let session = admin.group().add(middleware: AdminAuthMiddleware(signer: signer, database: database, sessions: security.sessions))
+        // Roles are checked in each handler (requireUser / requireAdmin); docs/security.md has the table.
+        session.post("logout", use: logout)
         session.get("user/info", use: userInfo)
+        session.put("user/info", use: updateUserInfo)
         session.put("user/password", use: changePassword)
+        session.get("user/endpoints", use: callableEndpoints)
+
+        session.get("users", use: listUsers)
+        session.post("users", use: createUser)
+        session.get("users/:id", use: getUser)
+        session.put("users/:id", use: updateUser)
+        session.delete("users/:id", use: deleteUser)
 
         session.get("providers", use: listProviders)
         session.post("providers", use: createProvider)
         session.get("providers/:id", use: getProvider)
         session.put("providers/:id", use: updateProvider)
         session.delete("providers/:id", use: deleteProvider)
-        session.post("providers/:id/test", use: testProvider)
 
         session.get("endpoints", use: listEndpoints)
         session.post("endpoints", use: createEndpoint)
@@ -41,9 +52,12 @@ struct AdminController: Sendable {
 
         session.get("keys", use: listKeys)
         session.post("keys", use: createKey)
+        session.get("keys/:id", use: getKey)
+        session.put("keys/:id", use: updateKey)
         session.delete("keys/:id", use: deleteKey)
 
         session.get("plugins", use: listPlugins)
+        session.get("audit", use: listAudit)
         return session
     }
 

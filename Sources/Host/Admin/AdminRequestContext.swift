@@ -36,6 +36,9 @@ public struct GatewayRequestContext: RequestContext, RemoteAddressRequestContext
         return encoder
     }
 
+    /// The peer's IP address as text ("" for non-IP sockets), for the audit log and login throttling.
+    public var clientAddress: String { remoteAddress?.ipAddress ?? "" }
+
     /// The signed-in user; throws 401 when there is none.
     public func requireUser() throws -> SessionUser {
         guard let user else { throw AdminError.unauthorized }
@@ -54,6 +57,14 @@ extension Request {
     /// Decodes an admin JSON body strictly: invalid JSON is a 400, unknown fields and wrong types are
     /// 422 with the field named.
     mutating func decodeAdminBody<T: Decodable>(_ type: T.Type, allowedFields: Set<String>, context: GatewayRequestContext) async throws -> T {
+        try await decodeAdminBodyAndKeys(type, allowedFields: allowedFields, context: context).value
+    }
+
+    /// Like `decodeAdminBody`, and also returns the top-level keys present (for partial updates
+    /// where `null` and absent differ, and for naming changed fields in the audit log).
+    mutating func decodeAdminBodyAndKeys<T: Decodable>(
+        _ type: T.Type, allowedFields: Set<String>, context: GatewayRequestContext
+    ) async throws -> (value: T, keys: Set<String>) {
         let buffer: ByteBuffer
         do {
             buffer = try await collectBody(upTo: context.maxUploadSize)
@@ -67,14 +78,21 @@ extension Request {
             throw AdminError.invalidJSON(error.description)
         }
         guard let object = parsed.objectValue else { throw AdminError.invalidJSON("the body must be a JSON object") }
+        // A repeated key could be read one way here and another way by the decoder below.
+        var seen = Set<String>()
+        for key in object.keys where !seen.insert(key).inserted {
+            throw AdminError.field(key, "appears more than once")
+        }
         let unknown = object.keys.filter { !allowedFields.contains($0) }
         if !unknown.isEmpty {
-            throw AdminError.validation(Dictionary(unknown.map { ($0, "unknown field") }, uniquingKeysWith: { a, _ in a }))
+            // Names are echoed back, so a hostile body cannot make the answer huge.
+            let named = unknown.prefix(10).map { String($0.prefix(64)) }
+            throw AdminError.validation(Dictionary(named.map { ($0, "unknown field") }, uniquingKeysWith: { a, _ in a }))
         }
         do {
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601
-            return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
+            return (try decoder.decode(T.self, from: Data(buffer.readableBytesView)), seen)
         } catch let DecodingError.typeMismatch(expected, info) {
             throw AdminError.field(Self.fieldName(info.codingPath), "must be \(Self.typeName(expected))")
         } catch let DecodingError.valueNotFound(expected, info) {

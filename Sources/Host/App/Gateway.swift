@@ -18,6 +18,7 @@ public struct Gateway: Sendable {
     let logger: Logger
     let signer: AdminTokenSigner
     let secrets: SecretBox
+    let security: SecurityServices
 
     /// Opens everything the gateway needs. Fails with a clear message when the configuration or the
     /// database cannot be used.
@@ -42,6 +43,7 @@ public struct Gateway: Sendable {
         registry = AdapterRegistry(directory: configuration.plugins.dir, logger: logger)
         snapshots = SnapshotStore(database: database, registry: registry, secrets: secrets, logger: logger)
         upstream = UpstreamClient(configuration: configuration.upstream)
+        security = try SecurityServices(database: database, configuration: configuration.security, logger: logger)
         try seedFirstAdmin(environment: environment)
         try snapshots.rebuild()
     }
@@ -81,13 +83,14 @@ public struct Gateway: Sendable {
         }
         AdminController(
             database: database, snapshots: snapshots, registry: registry, secrets: secrets, signer: signer,
-            tokenTTL: TimeInterval(configuration.server.tokenTTLHours * 3600), logger: logger
+            tokenTTL: TimeInterval(configuration.server.tokenTTLHours * 3600), security: security, logger: logger
         ).addRoutes(to: router)
 
         ConsoleController(frontendPath: configuration.server.frontendPath, logger: logger).addRoutes(to: router)
 
         let proxy = ProxyHandler(snapshots: snapshots, upstream: upstream, limits: configuration.limits, logger: logger)
-        let responder = GatewayResponder(proxy: proxy, router: router.buildResponder())
+        let responder = SecurityResponder(
+            inner: GatewayResponder(proxy: proxy, router: router.buildResponder()), cors: CORSPolicy(configuration: configuration.security))
         var app = Application(
             responder: responder,
             configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: nil),

@@ -25,6 +25,12 @@ extension GatewayConfiguration {
         ("upstream.total_timeout_ms", { $0.upstream.totalTimeoutMs = try int($1, "upstream.total_timeout_ms", 1...86_400_000) }),
         ("upstream.keepalive_interval_ms", { $0.upstream.keepaliveIntervalMs = try int($1, "upstream.keepalive_interval_ms", 100...3_600_000) }),
         ("upstream.max_connections_per_host", { $0.upstream.maxConnectionsPerHost = try int($1, "upstream.max_connections_per_host", 1...100_000) }),
+        ("security.cors_admin_origins", { $0.security.corsAdminOrigins = try origins($1, "security.cors_admin_origins", allowWildcard: false) }),
+        ("security.cors_proxy_origins", { $0.security.corsProxyOrigins = try origins($1, "security.cors_proxy_origins", allowWildcard: true) }),
+        ("security.login_max_failures", { $0.security.loginMaxFailures = try int($1, "security.login_max_failures", 1...1000) }),
+        ("security.login_max_failures_per_ip", { $0.security.loginMaxFailuresPerIP = try int($1, "security.login_max_failures_per_ip", 1...100_000) }),
+        ("security.login_lockout_seconds", { $0.security.loginLockoutSeconds = try int($1, "security.login_lockout_seconds", 1...86_400) }),
+        ("security.audit_retention_days", { $0.security.auditRetentionDays = try int($1, "security.audit_retention_days", 0...36_500) }),
         ("logging.level", { $0.logging.level = try choice($1, "logging.level", ["trace", "debug", "info", "notice", "warning", "error", "critical"]) }),
     ]
 
@@ -74,6 +80,12 @@ extension GatewayConfiguration {
                     throw ConfigurationError(description: "\(source): unknown key `\(path)`")
                 }
                 if value is NSNull { continue }
+                // Lists (CORS origins) arrive as YAML sequences; the key table takes them comma-separated,
+                // the form environment variables use.
+                if let list = value as? [Any] {
+                    try key.apply(&self, list.map { "\($0)" }.joined(separator: ","))
+                    continue
+                }
                 try key.apply(&self, "\(value)")
             }
         }
@@ -84,6 +96,25 @@ extension GatewayConfiguration {
             throw ConfigurationError(description: "`\(key)` must be a whole number in \(range.lowerBound)...\(range.upperBound), got `\(text)`")
         }
         return value
+    }
+
+    /// A comma-separated list of browser origins (`scheme://host[:port]`, no path), or `*` when allowed.
+    private static func origins(_ text: String, _ key: String, allowWildcard: Bool) throws -> [String] {
+        let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for item in items {
+            if item == "*" {
+                guard allowWildcard else {
+                    throw ConfigurationError(description: "`\(key)` must list origins; `*` is not allowed for the admin API")
+                }
+                continue
+            }
+            guard let url = URL(string: item), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                let host = url.host, !host.isEmpty, url.path.isEmpty, url.query == nil, url.fragment == nil, url.user == nil
+            else {
+                throw ConfigurationError(description: "`\(key)`: `\(item)` is not an origin like https://app.example.com (scheme, host and optional port; no path)")
+            }
+        }
+        return items.map { $0 == "*" ? $0 : $0.lowercased() }
     }
 
     private static func choice(_ text: String, _ key: String, _ allowed: [String]) throws -> String {

@@ -43,6 +43,23 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public init() {}
     }
 
+    /// Browser access (CORS), login throttling and audit retention. See docs/security.md.
+    public struct Security: Sendable, Equatable {
+        /// Origins (`https://console.example.com`) whose pages may call the admin API. Empty: none (CORS off).
+        public var corsAdminOrigins: [String] = []
+        /// Origins whose pages may call the proxy routes; `*` allows any. Empty: none.
+        public var corsProxyOrigins: [String] = []
+        /// Failed logins for one username before it is locked for `loginLockoutSeconds`.
+        public var loginMaxFailures = 5
+        /// Failed logins from one client address before it is locked for `loginLockoutSeconds`.
+        public var loginMaxFailuresPerIP = 20
+        /// How long a locked username or address waits; also how long failures are remembered.
+        public var loginLockoutSeconds = 900
+        /// Audit events older than this many days are deleted at start-up; 0 keeps them forever.
+        public var auditRetentionDays = 365
+        public init() {}
+    }
+
     public struct Logging: Sendable, Equatable {
         public var level = "info"
         public init() {}
@@ -54,6 +71,7 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var limits = Limits()
     public var upstream = Upstream()
     public var logging = Logging()
+    public var security = Security()
 
     public init() {}
 }

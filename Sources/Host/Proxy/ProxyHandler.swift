@@ -20,7 +20,7 @@ public struct ProxyHandler: Sendable {
         guard let (endpoint, kind) = snapshot.route(for: path) else { return nil }
         let requestID = RequestID.make()
         do {
-            let key = try authenticate(request, snapshot: snapshot)
+            let key = try authenticate(request, endpoint: endpoint, snapshot: snapshot)
             guard endpoint.record.enabled else { throw ProxyError.endpointDisabled }
             var response: Response
             switch kind {
@@ -41,8 +41,10 @@ public struct ProxyHandler: Sendable {
         }
     }
 
-    /// Finds the client key; the key itself is hashed at once and never logged.
-    private func authenticate(_ request: Request, snapshot: RoutingSnapshot) throws(ProxyError) -> ClientKeyEntry {
+    /// Finds the client key and checks that it may call `endpoint` now: enabled, not expired, its
+    /// owner's account enabled, the endpoint within its scope. Reads only the snapshot; the key is
+    /// hashed at once and never logged.
+    private func authenticate(_ request: Request, endpoint: ResolvedEndpoint, snapshot: RoutingSnapshot) throws(ProxyError) -> ClientKeyEntry {
         guard let header = request.headers[.authorization] else { throw .missingKey }
         let token: Substring
         if header.count > 7, header.prefix(7).lowercased() == "bearer " {
@@ -50,10 +52,17 @@ public struct ProxyHandler: Sendable {
         } else {
             throw .missingKey
         }
-        guard !token.isEmpty, token.utf8.count <= 256, let entry = snapshot.keysByHash[ClientKey.hash(String(token))] else {
+        guard !token.isEmpty, token.utf8.count <= 256 else { throw .invalidKey }
+        let digest = ClientKey.digest(of: token)
+        // The dictionary compares digests of what the client sent, so its timing tells nothing about
+        // stored keys; the constant-time comparison then confirms the match byte for byte.
+        guard let entry = snapshot.keysByHash[ClientKey.hex(digest)], ClientKey.constantTimeEquals(entry.digest, digest) else {
             throw .invalidKey
         }
         guard entry.enabled else { throw .disabledKey }
+        guard entry.ownerEnabled else { throw .keyOwnerDisabled }
+        if let expiresAt = entry.expiresAt, Int64(Date().timeIntervalSince1970) >= expiresAt { throw .expiredKey }
+        guard entry.allows(endpoint: endpoint.id) else { throw .keyNotAllowed(endpoint.path) }
         return entry
     }
 

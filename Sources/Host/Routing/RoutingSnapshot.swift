@@ -49,12 +49,37 @@ public struct ResolvedEndpoint: Sendable {
     public var path: String { record.path }
 }
 
-/// A client key as the hot path needs it.
+/// A client key as the hot path needs it: everything `ProxyHandler.authenticate` decides on, so a
+/// proxied request reads no database.
 public struct ClientKeyEntry: Sendable {
     public let id: Int64
     public let name: String
+    /// The owner (recorded in the usage ledger).
     public let userID: Int64?
     public let enabled: Bool
+    /// SHA-256 of the key, compared in constant time after the dictionary lookup.
+    public let digest: [UInt8]
+    /// Seconds since 1970 after which the key is refused; nil: never.
+    public let expiresAt: Int64?
+    /// The endpoints the key may call; nil: every endpoint.
+    public let endpointIDs: Set<Int64>?
+    /// false while the owner's account is disabled: the key is suspended with it.
+    public let ownerEnabled: Bool
+
+    public init(id: Int64, name: String, userID: Int64?, enabled: Bool, digest: [UInt8] = [], expiresAt: Int64? = nil,
+                endpointIDs: Set<Int64>? = nil, ownerEnabled: Bool = true) {
+        self.id = id
+        self.name = name
+        self.userID = userID
+        self.enabled = enabled
+        self.digest = digest
+        self.expiresAt = expiresAt
+        self.endpointIDs = endpointIDs
+        self.ownerEnabled = ownerEnabled
+    }
+
+    /// Whether the key may call `endpointID`.
+    public func allows(endpoint endpointID: Int64) -> Bool { endpointIDs?.contains(endpointID) ?? true }
 }
 
 /// Everything a proxied request needs, built from the database after each admin write and swapped in

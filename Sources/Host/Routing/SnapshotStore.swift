@@ -29,8 +29,11 @@ public final class SnapshotStore: Sendable {
     /// overwrite a newer one.
     public func rebuild() throws {
         try rebuildLock.withLock { _ in
-            let (providers, endpoints, keys) = try database.pool.read { db in
-                (try ProviderRecord.fetchAll(db), try EndpointRecord.fetchAll(db), try APIKeyRecord.fetchAll(db))
+            let (providers, endpoints, keys, scopes, ownersEnabled) = try database.pool.read { db in
+                (try ProviderRecord.fetchAll(db), try EndpointRecord.fetchAll(db), try APIKeyRecord.fetchAll(db),
+                 try APIKeyEndpointRecord.fetchAll(db),
+                 Dictionary(try Row.fetchAll(db, sql: "SELECT id, enabled FROM user").map { ($0["id"] as Int64, $0["enabled"] as Bool) },
+                            uniquingKeysWith: { first, _ in first }))
             }
             var resolvedProviders: [Int64: ResolvedProvider] = [:]
             for record in providers {
@@ -46,9 +49,15 @@ public final class SnapshotStore: Sendable {
                 endpointsByPath[record.path] = ResolvedEndpoint(record: record, provider: provider)
             }
             var keysByHash: [String: ClientKeyEntry] = [:]
+            var scopeByKey: [Int64: Set<Int64>] = [:]
+            for row in scopes { scopeByKey[row.apiKeyId, default: []].insert(row.endpointId) }
             for key in keys {
                 guard let id = key.id else { continue }
-                keysByHash[key.keyHash] = ClientKeyEntry(id: id, name: key.name, userID: key.userId, enabled: key.enabled)
+                keysByHash[key.keyHash] = ClientKeyEntry(
+                    id: id, name: key.name, userID: key.userId, enabled: key.enabled, digest: ClientKey.digest(ofHash: key.keyHash),
+                    expiresAt: key.expiresAt.map { Int64($0.timeIntervalSince1970) },
+                    endpointIDs: key.allEndpoints ? nil : scopeByKey[id] ?? [],
+                    ownerEnabled: key.userId.map { ownersEnabled[$0] ?? false } ?? true)
             }
             let snapshot = RoutingSnapshot(endpointsByPath: endpointsByPath, keysByHash: keysByHash, providersByID: resolvedProviders)
             current.withLock { $0 = snapshot }

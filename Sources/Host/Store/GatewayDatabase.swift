@@ -38,6 +38,7 @@ public final class GatewayDatabase: Sendable {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         registerCoreMigrations(&migrator)
+        registerSecurityMigrations(&migrator)
         return migrator
     }
 

@@ -14,8 +14,15 @@ public struct UserRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var enabled: Bool
     public var createdAt: Date
     public var updatedAt: Date
+    /// When the password was last changed (nil: never since the account was created).
+    public var passwordChangedAt: Date? = nil
+    public var lastLoginAt: Date? = nil
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    public static let adminRole = "admin"
+    public static let userRole = "user"
+    public var isAdmin: Bool { role == Self.adminRole }
 }
 
 /// An upstream provider: one adapter instance with its base URL and credential.
@@ -69,10 +76,54 @@ public struct APIKeyRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     public var name: String
     public var keyHash: String
     public var prefix: String
+    /// The owner. Deleting the user deletes the key; disabling the user suspends it.
     public var userId: Int64?
     public var enabled: Bool
     public var createdAt: Date
     public var lastUsedAt: Date?
+    /// After this instant the key is refused (nil: never expires).
+    public var expiresAt: Date? = nil
+    /// true: every endpoint; false: only the endpoints in `apiKeyEndpoint` for this key.
+    public var allEndpoints: Bool = true
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One endpoint a scoped key may call.
+public struct APIKeyEndpointRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "apiKeyEndpoint"
+    public var apiKeyId: Int64
+    public var endpointId: Int64
+}
+
+/// An issued admin session token, by its `jti`. The token itself is never stored.
+public struct SessionRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "session"
+    /// The token's `jti`.
+    public var id: String
+    public var userId: Int64
+    public var issuedAt: Date
+    public var expiresAt: Date
+    public var revokedAt: Date?
+    /// `logout`, `password_changed`, `user_disabled`, `password_reset`, ...
+    public var revokedReason: String?
+    public var remoteAddress: String
+    public var userAgent: String
+}
+
+/// One entry of the audit log: who did what to which object, when and from where. `detailJSON`
+/// carries field names and non-secret values only.
+public struct AuditEventRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "auditEvent"
+    public var id: Int64?
+    public var at: Date
+    public var actorId: Int64?
+    public var actorName: String
+    public var action: String
+    public var targetType: String
+    public var targetId: String
+    public var detailJSON: String
+    public var remoteAddress: String
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

@@ -24,9 +24,12 @@ final class GatewayHarness: Sendable {
     static let adminPassword = "harness-admin-password"
 
     /// Starts a mock provider and a gateway. `plugins` are the adapter files to put into the plugins
-    /// folder (defaults to our three adapters); `configure` adjusts the configuration.
+    /// folder (defaults to our three adapters); `adminPassword` is GATEWAY_ADMIN_PASSWORD for the first
+    /// account (nil: unset, so the account is admin / admin123 and must change it); `configure`
+    /// adjusts the configuration.
     static func start(
         plugins: [URL]? = nil,
+        adminPassword: String? = GatewayHarness.adminPassword,
         configure: (inout GatewayConfiguration) -> Void = { _ in }
     ) async throws -> GatewayHarness {
         let mock = try await MockProvider.start()
@@ -47,7 +50,7 @@ final class GatewayHarness: Sendable {
         let log = CapturedLog()
         let logger = Logger(label: "gateway") { label in CapturingLogHandler(log: log) }
         let gateway = try Gateway(configuration: configuration, logger: logger,
-                                  environment: ["GATEWAY_ADMIN_PASSWORD": adminPassword])
+                                  environment: adminPassword.map { ["GATEWAY_ADMIN_PASSWORD": $0] } ?? [:])
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let app = gateway.makeApplication { channel in
             portContinuation.yield(channel.localAddress?.port ?? 0)
