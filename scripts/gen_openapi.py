@@ -676,6 +676,35 @@ paths = {
             operation_id="deleteProvider", access="admin",
         ),
     },
+    "/admin/providers/{id}/test": {
+        "parameters": id_parameter("provider"),
+        "post": op(
+            "Test a provider's connection", "providers",
+            authed({
+                "200": json_body({
+                    "type": "object", "additionalProperties": False,
+                    "required": ["ok", "status", "latency_ms", "model", "reply", "message"],
+                    "properties": {
+                        "ok": {"type": "boolean", "description": "The provider answered 2xx with a readable completion."},
+                        "status": {"type": ["integer", "null"], "description": "The provider's HTTP status; null when no answer arrived."},
+                        "latency_ms": {"type": "integer", "minimum": 0},
+                        "model": {"type": "string", "description": "The model that answered (or was asked for)."},
+                        "reply": {"type": ["string", "null"], "description": "The start of the answer (at most 200 characters)."},
+                        "message": {"type": ["string", "null"], "description": "What went wrong; null on success."},
+                    },
+                }, "The outcome; a provider that fails is reported here with ok false, not as an HTTP error."),
+                "404": response_ref("NotFound"),
+                "422": response_ref("ValidationFailed"),
+            }),
+            request={"type": "object", "additionalProperties": False, "properties": {
+                "model": {"type": "string", "minLength": 1, "maxLength": 128,
+                          "description": "The model to ask; default: the provider's first listed model."},
+            }},
+            operation_id="testProvider", access="admin",
+            description="Sends a one-token completion through the provider's adapter (30 s limit) and reports "
+                        "the status, latency and reply. Used by the console's \"Test\" button.",
+        ),
+    },
     "/admin/endpoints": {
         "get": op("List endpoints", "endpoints", authed({"200": json_body(ref("EndpointList"), "All endpoints.")}),
                   operation_id="listEndpoints", access="admin",

@@ -43,6 +43,7 @@ struct AdminController: Sendable {
         session.get("providers/:id", use: getProvider)
         session.put("providers/:id", use: updateProvider)
         session.delete("providers/:id", use: deleteProvider)
+        session.post("providers/:id/test", use: testProvider)
 
         session.get("endpoints", use: listEndpoints)
         session.post("endpoints", use: createEndpoint)
