@@ -29,7 +29,9 @@ DEPS_EXTRA ?=
 VENV := .venv
 E2E_REQUIREMENTS := Tests/e2e/requirements.txt
 PLUGINS_DIR := plugins.d
-ADAPTER_FILES := openai.so deepseek.so glm.so
+ADAPTER_FILES := openai.so deepseek.so glm.so anthropic.so
+# Shipped adapters and their checker samples (Tests/Fixtures/adapter-samples/<name>), checked by `make test-adapters`.
+CHECKED_ADAPTERS := OpenAIAdapter:openai DeepSeekAdapter:deepseek GLMAdapter:glm AnthropicAdapter:anthropic
 
 export PYTHON
 
@@ -38,7 +40,7 @@ define header
 	@printf '\n==== %s ====\n' "$(1)"
 endef
 
-.PHONY: help run build install-adapters deps venv build-tests test test-swift test-e2e test-browser clean distclean bench bench-check bench-micro
+.PHONY: help run build install-adapters deps venv build-tests test test-swift test-e2e test-browser test-adapters clean distclean bench bench-check bench-micro
 
 help:
 	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
@@ -105,6 +107,21 @@ test-browser:
 	GATEWAY_TEST_PLUGINS="$$bin_dir/test-plugins" \
 	"$(VENV)/bin/python" -m pytest -q -s Tests/browser $(PYTEST_ARGS)
 
+# `gateway adapter check` over each shipped adapter, then the plain-C example (examples/ollama) built and checked
+# the way a third party would: make -C examples/ollama check.
+test-adapters:
+	$(call header,Conformance checker: shipped adapters and examples/ollama)
+	@bin_dir="$$($(SWIFT) build --show-bin-path)"; status=0; \
+	for pair in $(CHECKED_ADAPTERS); do \
+		product=$${pair%%:*}; name=$${pair##*:}; \
+		echo "-- $$name"; \
+		"$$bin_dir/gateway" adapter check "$$bin_dir/lib$$product.so" --samples "Tests/Fixtures/adapter-samples/$$name" > "$$bin_dir/check-$$name.txt" \
+			&& tail -n 2 "$$bin_dir/check-$$name.txt" || { cat "$$bin_dir/check-$$name.txt"; status=1; }; \
+	done; \
+	echo "-- examples/ollama"; \
+	$(MAKE) --no-print-directory -C examples/ollama BUILD="$$bin_dir/examples/ollama" GATEWAY="$$bin_dir/gateway" check || status=1; \
+	exit $$status
+
 # The e2e tests also need curl (README walkthrough) and a C compiler (the adapter in docs/plugins.md);
 # the browser tests need Chromium, its driver and a font with Chinese glyphs for the screenshots.
 test: DEPS_EXTRA := curl gcc libc6-dev chromium chromium-driver fonts-wqy-microhei
@@ -112,15 +129,17 @@ test: DEPS_EXTRA := curl gcc libc6-dev chromium chromium-driver fonts-wqy-microh
 # Both test phases run even when the first fails, so one run shows every failure; the exit status
 # is non-zero when either failed.
 test: deps venv build-tests
-	@swift_status=0; e2e_status=0; browser_status=0; \
+	@swift_status=0; e2e_status=0; browser_status=0; adapters_status=0; \
 	$(MAKE) --no-print-directory test-swift || swift_status=$$?; \
+	$(MAKE) --no-print-directory test-adapters || adapters_status=$$?; \
 	$(MAKE) --no-print-directory test-e2e || e2e_status=$$?; \
 	$(MAKE) --no-print-directory test-browser || browser_status=$$?; \
 	printf '\n==== Summary ====\n'; \
 	if [ $$swift_status -eq 0 ]; then echo "swift test:  passed"; else echo "swift test:  FAILED"; fi; \
+	if [ $$adapters_status -eq 0 ]; then echo "adapters:    passed"; else echo "adapters:    FAILED"; fi; \
 	if [ $$e2e_status -eq 0 ]; then echo "e2e pytest:  passed"; else echo "e2e pytest:  FAILED"; fi; \
 	if [ $$browser_status -eq 0 ]; then echo "browser:     passed"; else echo "browser:     FAILED"; fi; \
-	[ $$swift_status -eq 0 ] && [ $$e2e_status -eq 0 ] && [ $$browser_status -eq 0 ]
+	[ $$swift_status -eq 0 ] && [ $$e2e_status -eq 0 ] && [ $$browser_status -eq 0 ] && [ $$adapters_status -eq 0 ]
 
 ## ---------------------------------------------------------------------------------------------
 ## Benchmark (issue 6, docs/performance.md). Not part of `make test`.

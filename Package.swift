@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "OpenAIAdapter", type: .dynamic, targets: ["OpenAIAdapter"]),
         .library(name: "DeepSeekAdapter", type: .dynamic, targets: ["DeepSeekAdapter"]),
         .library(name: "GLMAdapter", type: .dynamic, targets: ["GLMAdapter"]),
+        .library(name: "AnthropicAdapter", type: .dynamic, targets: ["AnthropicAdapter"]),
         // For bench/micro (a separate package that depends on this one by path): the host's typed adapter calls.
         .library(name: "AdapterHost", targets: ["AdapterHost"]),
     ],
@@ -50,6 +51,20 @@ let package = Package(
         .target(name: "OpenAIAdapter", dependencies: ["PluginAPI", "AdapterKit"], path: "Plugins/OpenAI"),
         .target(name: "DeepSeekAdapter", dependencies: ["PluginAPI", "AdapterKit"], path: "Plugins/DeepSeek"),
         .target(name: "GLMAdapter", dependencies: ["PluginAPI", "AdapterKit"], path: "Plugins/GLM"),
+        .target(name: "AnthropicAdapter", dependencies: ["PluginAPI", "AdapterKit"], path: "Plugins/Anthropic"),
+
+        // The conformance checker behind `gateway adapter check` (and the tests that run it in-process), with a
+        // little C for what Swift cannot do safely: heap statistics and a crash report from a signal handler.
+        .target(name: "AdapterCheckSupport", path: "Sources/AdapterCheckSupport"),
+        .target(
+            name: "AdapterCheck",
+            dependencies: [
+                "AdapterHost", "AdapterCheckSupport", "PluginAPI", "JSONCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/AdapterCheck"
+        ),
 
         .target(
             name: "Host",
@@ -69,7 +84,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "gateway",
-            dependencies: ["Host", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Host", "AdapterCheck", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/gateway"
         ),
 
@@ -95,7 +110,7 @@ let package = Package(
 
         .testTarget(
             name: "AdapterTests",
-            dependencies: ["PluginAPI", "AdapterKit", "AdapterHost", "TestSupport"],
+            dependencies: ["PluginAPI", "AdapterKit", "AdapterHost", "AdapterCheck", "TestSupport"],
             path: "Tests/AdapterTests"
         ),
         .testTarget(

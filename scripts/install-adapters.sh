@@ -20,6 +20,7 @@ adapters=(
     "libOpenAIAdapter.so:openai.so"
     "libDeepSeekAdapter.so:deepseek.so"
     "libGLMAdapter.so:glm.so"
+    "libAnthropicAdapter.so:anthropic.so"
 )
 
 mkdir -p "$dest_dir"

@@ -13,16 +13,30 @@ public struct RefusedAdapter: Sendable {
 
 /// Loads the adapters of a directory.
 public enum AdapterDirectory {
+    /// The adapter files of `directory`, sorted by name: regular files (or links to them) whose name ends in `.so`
+    /// and does not start with `.` (hidden names are left to temporary copies, like `.x.so.tmp` during an install).
+    /// - Throws: when the directory cannot be read.
+    public static func candidates(_ directory: String) throws -> [String] {
+        let fm = FileManager.default
+        let base = directory.hasSuffix("/") ? directory : directory + "/"
+        return try fm.contentsOfDirectory(atPath: directory)
+            .filter { $0.hasSuffix(".so") && !$0.hasPrefix(".") }
+            .sorted()
+            .filter { name in
+                var isDirectory: ObjCBool = false
+                return fm.fileExists(atPath: base + name, isDirectory: &isDirectory) && !isDirectory.boolValue
+            }
+    }
+
     /// Loads every `*.so` in `directory` (sorted by file name). A file that fails (corrupt, no entry symbol,
     /// wrong ABI major, bad descriptor, duplicate adapter name: first file wins) is refused with a reason and
     /// logged at error level; the others still load.
     public static func scan(
         _ directory: String, log: @escaping @Sendable (AdapterLogLevel, String) -> Void
     ) -> (loaded: [LoadedAdapter], refused: [RefusedAdapter]) {
-        let fm = FileManager.default
         let names: [String]
         do {
-            names = try fm.contentsOfDirectory(atPath: directory)
+            names = try candidates(directory)
         } catch {
             log(.error, "cannot read the adapter directory \(directory): \(error.localizedDescription)")
             return ([], [])
@@ -31,10 +45,8 @@ public enum AdapterDirectory {
         var refused: [RefusedAdapter] = []
         var byName: [String: LoadedAdapter] = [:]
         let base = directory.hasSuffix("/") ? directory : directory + "/"
-        for fileName in names.filter({ $0.hasSuffix(".so") }).sorted() {
+        for fileName in names {
             let path = base + fileName
-            var isDirectory: ObjCBool = false
-            guard fm.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
             do {
                 let adapter = try LoadedAdapter.load(path: path, log: log)
                 if let first = byName[adapter.name] {

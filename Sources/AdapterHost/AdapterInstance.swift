@@ -9,15 +9,17 @@ import PluginAPI
 ///   keeps its instance alive, so no stream outlives its instance.
 public final class AdapterInstance: @unchecked Sendable {
     public let adapter: LoadedAdapter
-    let pointer: OpaquePointer
+    package let pointer: OpaquePointer
 
     init(adapter: LoadedAdapter, pointer: OpaquePointer) {
         self.adapter = adapter
         self.pointer = pointer
+        adapter.instanceCreated()
     }
 
     deinit {
         adapter.callbacks.destroyInstance(pointer)
+        adapter.instanceDestroyed()
     }
 
     /// Runs `body` with a borrowed `gw_request` for `request`.
@@ -109,6 +111,20 @@ public final class AdapterInstance: @unchecked Sendable {
     /// Upstream non-2xx answer -> the error the client sees. Never throws: when the adapter fails or emits no
     /// error, the result is a 502 `upstream_error` ("upstream returned HTTP <status>").
     public func translateError(_ request: UnifiedRequest, status: Int, contentType: String, body: ByteBuffer) -> AdapterErrorOutput {
+        switch translateErrorStrictly(request, status: status, contentType: contentType, body: body) {
+        case .success(let out):
+            return out
+        case .failure(let error):
+            adapter.log(.warning, "translate_error of adapter \(adapter.name) failed (\(error)); sending a generic 502")
+            return AdapterInstance.fallbackError(upstreamStatus: status)
+        }
+    }
+
+    /// ``translateError(_:status:contentType:body:)`` without the fallback: the adapter's own failure, or an
+    /// error when it emitted no `GW_OUT_ERROR` (the conformance checker wants to see those).
+    package func translateErrorStrictly(
+        _ request: UnifiedRequest, status: Int, contentType: String, body: ByteBuffer
+    ) -> Result<AdapterErrorOutput, AdapterCallError> {
         let c = collector(.translateError)
         var error = gw_error()
         let rc = withRequest(request) { r in
@@ -119,17 +135,16 @@ public final class AdapterInstance: @unchecked Sendable {
         do throws(AdapterCallError) {
             try check(rc, &error, c)
         } catch {
-            adapter.log(.warning, "translate_error of adapter \(adapter.name) failed (\(error)); sending a generic 502")
-            return AdapterInstance.fallbackError(upstreamStatus: status)
+            return .failure(error)
         }
         guard let out = c.error else {
-            adapter.log(.warning, "adapter \(adapter.name) emitted no GW_OUT_ERROR for HTTP \(status); sending a generic 502")
-            return AdapterInstance.fallbackError(upstreamStatus: status)
+            return .failure(AdapterCallError(
+                status: AdapterCallError.internalStatus, message: "adapter \(adapter.name) emitted no GW_OUT_ERROR for HTTP \(status)"))
         }
         if c.errorCount > 1 {
             adapter.log(.warning, "adapter \(adapter.name) emitted \(c.errorCount) GW_OUT_ERROR items; the first one is used")
         }
-        return out
+        return .success(out)
     }
 
     /// The 502 used when an adapter cannot explain an upstream error.

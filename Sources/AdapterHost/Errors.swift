@@ -11,10 +11,14 @@ public struct AdapterLoadError: Error, CustomStringConvertible, Sendable {
     public let file: String
     /// A one-line English sentence, e.g. "no symbol gateway_plugin_entry".
     public let reason: String
+    /// The library was mapped before it was refused (it had no entry symbol, refused the ABI, or gave a bad
+    /// descriptor); libraries are never unmapped, so its copy stays in memory.
+    public var stayedMapped: Bool
 
-    public init(file: String, reason: String) {
+    public init(file: String, reason: String, stayedMapped: Bool = false) {
         self.file = file
         self.reason = reason
+        self.stayedMapped = stayedMapped
     }
 
     public var description: String { "cannot load adapter \(file): \(reason)" }

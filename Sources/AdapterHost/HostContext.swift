@@ -62,11 +62,11 @@ let hostLogThunk: @convention(c) (UnsafeMutableRawPointer?, gw_log_level, gw_str
 }
 
 /// The host's ABI version.
-enum HostABI {
-    static let major = UInt32(GW_ABI_MAJOR)
-    static let minor = UInt32(GW_ABI_MINOR)
-    static let version = major << 16 | minor
+package enum HostABI {
+    package static let major = UInt32(GW_ABI_MAJOR)
+    package static let minor = UInt32(GW_ABI_MINOR)
+    package static let version = major << 16 | minor
     /// `GW_DESCRIPTOR_V1_0_SIZE` (a C macro using offsetof, which Swift cannot import).
-    static let descriptorV1Size = (MemoryLayout<gw_plugin_descriptor>.offset(of: \gw_plugin_descriptor.destroy_stream) ?? 112)
+    package static let descriptorV1Size = (MemoryLayout<gw_plugin_descriptor>.offset(of: \gw_plugin_descriptor.destroy_stream) ?? 112)
         + MemoryLayout<UnsafeRawPointer>.size
 }

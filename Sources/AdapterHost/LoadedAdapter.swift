@@ -54,6 +54,10 @@ public final class LoadedAdapter: @unchecked Sendable {
     /// Provider instances created from this adapter and not yet destroyed.
     public var instanceCount: Int { liveInstances.load(ordering: .relaxed) }
 
+    /// An exported symbol of this loaded copy of the library (tests read counters that C fixtures export; a
+    /// `dlopen` of the file by path would map another copy).
+    package func symbol(_ name: String) -> UnsafeMutableRawPointer? { dlsym(handle, name) }
+
     /// Counts one request as using this adapter until the lease ends (``AdapterLease/end()`` or its deinit).
     public func beginUse() -> AdapterLease { AdapterLease(adapter: self) }
 

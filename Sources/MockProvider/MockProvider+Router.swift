@@ -19,6 +19,8 @@ extension MockProvider {
             }
         }
 
+        addNativeRoutes(to: router, log: log)
+
         router.get("/_mock/health") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
@@ -40,7 +42,7 @@ extension MockRecordedRequest {
     var inspectionJSON: JSONValue {
         let isJSON = (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) != nil
         return .object([
-            ("flavor", .string(flavor.rawValue)),
+            ("flavor", .string(nativeAPI?.rawValue ?? flavor.rawValue)),
             ("method", .string(method)),
             ("path", .string(path)),
             ("headers", .object(headers.map { ($0.name.lowercased(), .string($0.value)) })),

@@ -19,6 +19,9 @@ public struct MockRecordedRequest: Sendable {
     public var completed: Bool
     /// The client closed the connection before the answer was complete.
     public var clientDisconnected: Bool
+    /// The native API the request was addressed to (Anthropic, Ollama), or nil for the OpenAI-compatible routes;
+    /// for native requests `flavor` is `.openai` and carries no meaning.
+    public var nativeAPI: MockNativeAPI? = nil
 
     /// The value of the first header with this name, compared case-insensitively.
     public func header(_ name: String) -> String? {

@@ -58,6 +58,7 @@ struct AdminController: Sendable {
         session.delete("keys/:id", use: deleteKey)
 
         session.get("plugins", use: listPlugins)
+        session.post("plugins/reload", use: reloadPlugins)
         session.get("audit", use: listAudit)
         return session
     }

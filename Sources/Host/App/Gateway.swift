@@ -46,6 +46,7 @@ public struct Gateway: Sendable {
         security = try SecurityServices(database: database, configuration: configuration.security, logger: logger)
         try seedFirstAdmin(environment: environment)
         try snapshots.rebuild()
+        registry.onChange = { [snapshots] in try? snapshots.rebuild() }  // hot-loaded adapters reach the providers
     }
 
     /// Creates the first account on an empty database: `admin` / `admin123` (flagged for a password
@@ -97,6 +98,7 @@ public struct Gateway: Sendable {
             onServerRunning: onServerRunning,
             logger: logger)
         app.addServices(UpstreamClientService(client: upstream))
+        app.addServices(registry.watcher())
         return app
     }
 

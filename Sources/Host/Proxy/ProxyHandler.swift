@@ -91,6 +91,7 @@ public struct ProxyHandler: Sendable {
         case .configError: throw ProxyError.providerMisconfigured(provider.name)
         }
         guard let instance = provider.instance else { throw ProxyError.adapterUnavailable(provider.record.adapter) }
+        let lease = instance.adapter.beginUse()  // in-use count of this adapter version until the answer is complete
 
         var request = request
         let body: ByteBuffer
@@ -108,9 +109,11 @@ public struct ProxyHandler: Sendable {
         }
         let httpRequest = upstream.makeRequest(upstreamRequest, baseURL: provider.record.baseURL, stream: prepared.unified.stream)
         if prepared.unified.stream {
-            return try await StreamRelay(upstream: upstream, instance: instance, request: prepared.unified, logger: logger)
+            return try await StreamRelay(upstream: upstream, instance: instance, request: prepared.unified, logger: logger,
+                                         lease: lease)
                 .start(httpRequest)
         }
+        defer { lease.end() }
         return try await completion(httpRequest, instance: instance, unified: prepared.unified)
     }
 

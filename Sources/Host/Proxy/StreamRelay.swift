@@ -20,6 +20,8 @@ struct StreamRelay: Sendable {
     let instance: AdapterInstance
     let request: UnifiedRequest
     let logger: Logger
+    /// Counts the stream as using its adapter version (hot-loading) until the body is written.
+    var lease: AdapterLease? = nil
 
     static let keepAliveComment = ByteBuffer(string: ": keep-alive\n\n")
     static let done = ByteBuffer(string: "data: [DONE]\n\n")
@@ -59,6 +61,7 @@ struct StreamRelay: Sendable {
         headers[HTTPField.Name("x-accel-buffering")!] = "no"
         let relay = self
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            defer { relay.lease?.end() }
             try await relay.relay(call: call, head: head, writer: &writer)
         })
     }
