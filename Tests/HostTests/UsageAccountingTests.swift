@@ -134,4 +134,30 @@ struct UsageAccountingTests {
         #expect(rows.first?["request_id"] as? String == id)
         #expect(harness.log.all.contains { $0.contains("request_id=\(id)") })
     }
+
+    @Test("an ordinary user sees only the requests made with their own keys")
+    func usersSeeTheirOwnNumbers() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { Task { await harness.stop() } }
+        let (adminKey, adminToken) = try await harness.setUpRoute(.openai, path: "/shared")
+        try await harness.createUser("alice", password: "alice-password-1", token: adminToken)
+        let alice = try await harness.login("alice", "alice-password-1").token
+        let aliceKey = try await harness.createKey(token: alice, body: ["name": "alice's key"]).key
+        for _ in 0..<3 { #expect(try await harness.send(.POST, "/shared", json: chatBody("admin call"), token: adminKey).status == 200) }
+        for _ in 0..<2 { #expect(try await harness.send(.POST, "/shared", json: chatBody("alice call"), token: aliceKey).status == 200) }
+
+        let mine = try await harness.send(.GET, "/admin/stats", token: alice)
+        #expect(mine.json?["scope"] as? String == "own")
+        #expect((mine.json?["today"] as? [String: Any])?["calls"] as? Int == 2)
+        let all = try await harness.send(.GET, "/admin/stats", token: adminToken)
+        #expect((all.json?["today"] as? [String: Any])?["calls"] as? Int == 5)
+        let aliceLogs = try await Self.logRows(harness, token: alice)
+        #expect(aliceLogs.count == 2)
+        #expect(aliceLogs.allSatisfy { $0["username"] as? String == "alice" })
+        let aliceSeries = try await harness.send(.GET, "/admin/stats/timeseries?bucket=minute", token: alice)
+        let calls = ((aliceSeries.json?["series"] as? [[String: Any]]) ?? []).flatMap { ($0["points"] as? [[String: Any]]) ?? [] }
+        #expect(calls.reduce(0) { $0 + ($1["calls"] as? Int ?? 0) } == 2)
+        #expect(try await harness.send(.GET, "/admin/stats/timeseries?group_by=user", token: alice).status == 403)
+        #expect(try await harness.send(.GET, "/admin/logs?user_id=1", token: alice).status == 403)
+    }
 }
