@@ -140,11 +140,14 @@ class Browser:
 
     def choose_language(self, code: str) -> None:
         """Picks a language in the header (or sign-in) switch, as a person would."""
-        try:
-            Select(self.test_id("language")).select_by_value(code)
-        except StaleElementReferenceException:
-            pass  # the page re-rendered in the new language while Selenium still held the old options
-        self.wait(lambda: self.js("return document.documentElement.lang") == code, message=f"the page in {code}")
+        def attempt() -> bool:
+            if self.js("return document.documentElement.lang") != code:
+                try:
+                    Select(self.test_id("language", timeout=5)).select_by_value(code)
+                except StaleElementReferenceException:
+                    pass  # the page re-rendered (in the new language, or after a navigation): look again
+            return self.js("return document.documentElement.lang") == code
+        self.wait(attempt, message=f"the page in {code}")
         self.settle()
 
     def field_error(self, name: str) -> str:

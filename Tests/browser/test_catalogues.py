@@ -47,6 +47,7 @@ def test_every_key_used_by_the_code_exists():
         "dashboard.by.": ["endpoints", "providers", "models"],
         "tester.role.": ["system", "user", "assistant"],
         "logs.tokenSource.": ["reported", "estimated"],
+        "keys.status.": ["active", "disabled", "expired", "owner_disabled"],
     }.items():
         for value in values:
             assert prefix + value in english, prefix + value

@@ -41,6 +41,7 @@ def test_screenshots_of_every_page(browser: Browser):
     # The sign-in page, signed out, in both languages.
     browser.go("/profile")
     browser.test_id("logout").click()
+    browser.test_id("login-form")
     for language in ("en", "zh-CN"):
         _set_language(browser, language)
         for label, size in (("1440", DESKTOP), ("390", PHONE)):

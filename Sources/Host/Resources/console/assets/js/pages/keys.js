@@ -17,6 +17,9 @@ import { toast } from '../components/toast.js';
 import { rememberKey } from './tester-keys.js';
 import { keyEndpointIDs, isScoped } from './endpoints.js';
 
+/** The server's key states and how they look. */
+const STATUS_KINDS = { active: 'success', disabled: 'neutral', expired: 'danger', owner_disabled: 'warning' };
+
 export function render(root) {
   const list = h('div', {}, loading());
   let endpoints = [];
@@ -59,6 +62,7 @@ export function render(root) {
           isAdmin() ? { label: t('keys.owner'), render: (row) => row.username || (row.user_id ? `#${row.user_id}` : '–') } : null,
           { label: t('keys.endpoints'), render: (row) => (isScoped(row) ? h('span', { class: 'mono small', text: keyEndpointIDs(row).map(endpointPath).join(', ') || t('keys.noEndpoints') }) : h('span', { class: 'muted', text: t('keys.allEndpoints') })) },
           { label: t('keys.expires'), render: expiry },
+          { label: t('common.status'), render: (row) => badge(t(`keys.status.${STATUS_KINDS[row.status] ? row.status : 'active'}`), STATUS_KINDS[row.status] || 'success') },
           { label: t('keys.lastUsed'), render: (row) => h('span', { title: row.last_used_at ? format.dateTime(row.last_used_at) : '', text: format.relative(row.last_used_at) }) },
           { label: t('common.enabled'), render: (row) => toggle(row.enabled, t('common.enabled'), (checked) => setEnabled(row, checked), 'key-enabled') },
           { label: t('common.actions'), className: 'cell-actions', render: (row) => h('div', { class: 'row-actions' }, iconButton('trash', t('common.delete'), () => remove(row), 'delete')) },
@@ -75,6 +79,7 @@ export function render(root) {
     try {
       await api.put(`/keys/${key.id}`, { enabled });
       toast(enabled ? t('common.enabledDone') : t('common.disabledDone'));
+      load();
     } catch (error) {
       toast(error.message || t('error.unknown'), 'error');
       throw error;
