@@ -132,6 +132,9 @@ struct UsageAccountingTests {
         let id = try #require(reply.headers.first(name: "x-request-id"))
         let rows = try await Self.logRows(harness, token: token)
         #expect(rows.first?["request_id"] as? String == id)
+        // The key's "last used" time is kept by the ledger writer.
+        let keys = try await harness.send(.GET, "/admin/keys", token: token)
+        #expect((keys.json?["data"] as? [[String: Any]])?.first?["last_used_at"] is String, "\(keys.text)")
         #expect(harness.log.all.contains { $0.contains("request_id=\(id)") })
     }
 

@@ -111,9 +111,16 @@ public final class UsageLedger: Service, Sendable {
             guard !batch.isEmpty else { return }
             do {
                 try database.pool.write { db in
+                    var lastUse: [Int64: Date] = [:]
                     for var row in batch {
                         try row.insert(db)
                         try Self.addToDaily(row, db: db)
+                        if let key = row.keyId { lastUse[key] = max(lastUse[key] ?? row.time, row.time) }
+                    }
+                    // Keys' "last used" is kept here, off the request path, in the same transaction.
+                    for (key, time) in lastUse {
+                        try db.execute(sql: "UPDATE apiKey SET lastUsedAt = ? WHERE id = ? AND (lastUsedAt IS NULL OR lastUsedAt < ?)",
+                                       arguments: [time, key, time])
                     }
                 }
                 written.add(Int64(batch.count), ordering: .relaxed)
