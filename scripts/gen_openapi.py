@@ -383,7 +383,9 @@ schemas: dict[str, dict] = {
     },
     "LoadedPlugin": {
         "type": "object",
-        "required": ["name", "display_name", "version", "abi_version", "file", "capabilities", "default_base_url"],
+        "description": "The version of an adapter that new requests use.",
+        "required": ["name", "display_name", "version", "abi_version", "file", "capabilities", "default_base_url",
+                     "sha256", "loaded_at", "in_use", "instances"],
         "properties": {
             "name": {"type": "string", "examples": ["deepseek"]},
             "display_name": {"type": "string", "examples": ["DeepSeek"]},
@@ -395,20 +397,72 @@ schemas: dict[str, dict] = {
                              "items": {"type": "string", "enum": ["streaming", "tools", "reasoning", "vision",
                                                                  "json_mode"]}},
             "default_base_url": {"type": ["string", "null"]},
+            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$",
+                       "description": "Digest of the file's content when it was loaded (compare with `sha256sum`)."},
+            "loaded_at": {"type": "string", "format": "date-time"},
+            "in_use": {"type": "integer", "minimum": 0, "description": "Requests being answered with this version now."},
+            "instances": {"type": "integer", "minimum": 0, "description": "Provider instances created from this version."},
+        },
+    },
+    "RetiredPlugin": {
+        "type": "object",
+        "description": "A replaced or removed version that requests or provider instances still use. It leaves the "
+                       "list when idle (its last instance is destroyed); its code stays mapped until the gateway restarts.",
+        "required": ["name", "version", "file", "sha256", "loaded_at", "retired_at", "reason", "in_use", "instances"],
+        "properties": {
+            "name": {"type": "string"}, "version": {"type": "string"}, "file": {"type": "string"},
+            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "loaded_at": {"type": "string", "format": "date-time"}, "retired_at": {"type": "string", "format": "date-time"},
+            "reason": {"type": "string", "examples": ["replaced by 1.1.0", "file removed"]},
+            "in_use": {"type": "integer", "minimum": 0}, "instances": {"type": "integer", "minimum": 0},
         },
     },
     "RefusedPlugin": {
         "type": "object",
-        "required": ["file", "reason"],
-        "properties": {"file": {"type": "string"}, "reason": {"type": "string"}},
+        "required": ["file", "reason", "refused_at", "sha256"],
+        "properties": {
+            "file": {"type": "string"},
+            "reason": {"type": "string", "examples": ["adapter does not support host ABI major 1 (entry returned NULL)",
+                                                      "version 1.0.0 is not newer than the loaded version 1.0.0; bump the "
+                                                      "version to replace it (or restart the gateway to go back to an older one)"]},
+            "refused_at": {"type": "string", "format": "date-time"},
+            "sha256": {"type": ["string", "null"], "description": "Digest of the refused content; null when unreadable."},
+        },
+    },
+    "PluginChange": {
+        "type": "object",
+        "required": ["action", "file", "name", "version", "previous_version", "reason"],
+        "properties": {
+            "action": {"type": "string", "enum": ["loaded", "replaced", "removed", "refused"]},
+            "file": {"type": "string"},
+            "name": {"type": ["string", "null"]},
+            "version": {"type": ["string", "null"]},
+            "previous_version": {"type": ["string", "null"], "description": "For `replaced`: the retired version."},
+            "reason": {"type": ["string", "null"]},
+        },
     },
     "PluginList": {
         "type": "object",
-        "required": ["loaded", "refused"],
+        "required": ["directory", "loaded", "retired", "refused", "load_failures", "mapped_libraries", "watch"],
         "properties": {
+            "directory": {"type": "string", "description": "The plugins folder (`plugins.dir`)."},
             "loaded": {"type": "array", "items": ref("LoadedPlugin")},
+            "retired": {"type": "array", "items": ref("RetiredPlugin")},
             "refused": {"type": "array", "items": ref("RefusedPlugin"),
-                        "description": "Files in the plugins folder that were not loaded, with the reason."},
+                        "description": "Files in the plugins folder whose current content is not in use, with the reason."},
+            "load_failures": {"type": "integer", "minimum": 0, "description": "Files refused since start."},
+            "mapped_libraries": {"type": "integer", "minimum": 0,
+                                 "description": "Library copies this process has mapped; libraries are never unloaded."},
+            "watch": {
+                "type": "object", "required": ["mode", "scans", "last_scan_at"],
+                "properties": {
+                    "mode": {"type": "string", "enum": ["inotify", "poll", "off"]},
+                    "scans": {"type": "integer", "minimum": 0},
+                    "last_scan_at": {"type": ["string", "null"], "format": "date-time"},
+                },
+            },
+            "changes": {"type": "array", "items": ref("PluginChange"),
+                        "description": "Only in answers to POST /admin/plugins/reload: what that scan changed."},
         },
     },
     "CallableEndpoint": {
@@ -774,9 +828,15 @@ paths = {
                      operation_id="deleteKey", access="user"),
     },
     "/admin/plugins": {
-        "get": op("Loaded and refused adapters", "plugins",
-                  authed({"200": json_body(ref("PluginList"), "What the plugins folder yielded at start-up.")}),
+        "get": op("Loaded, retired and refused adapters", "plugins",
+                  authed({"200": json_body(ref("PluginList"),
+                                           "What the plugins folder holds now (it is watched: changes apply without a restart).")}),
                   operation_id="listPlugins", access="admin"),
+    },
+    "/admin/plugins/reload": {
+        "post": op("Rescan the plugins folder now", "plugins",
+                   authed({"200": json_body(ref("PluginList"), "The state after the scan, with `changes`.")}),
+                   operation_id="reloadPlugins", access="admin"),
     },
     "/admin/audit": {
         "get": op("The audit log", "audit", authed({
@@ -807,6 +867,151 @@ paths = {
         }, security=PUBLIC, operation_id="readyz"),
     },
 }
+
+# --- Statistics, request log and metrics (issue 4; docs/stats.md defines every figure) ---------------------
+
+CACHE_FIELDS = {
+    "cache_ttl": {"type": "integer", "minimum": 0, "maximum": 2592000, "default": 0,
+                  "description": "Seconds an answer stays in the response cache; 0 turns the cache off for this endpoint."},
+    "cache_nondeterministic": {"type": "boolean", "default": False,
+                               "description": "Also cache answers to requests with sampling randomness "
+                                              "(temperature > 0). Otherwise only temperature 0 / top_p 0 requests hit."},
+}
+schemas["Endpoint"]["properties"].update(CACHE_FIELDS)
+schemas["Endpoint"]["required"] += ["cache_ttl", "cache_nondeterministic"]
+schemas["EndpointCreate"]["properties"].update(CACHE_FIELDS)
+schemas["EndpointUpdate"]["properties"].update({k: {kk: vv for kk, vv in v.items() if kk != "default"} for k, v in CACHE_FIELDS.items()})
+
+COUNT = {"type": "integer", "minimum": 0}
+MILLISECONDS = {"type": "number", "minimum": 0}
+schemas.update({
+    "Totals": {
+        "type": "object",
+        "required": ["calls", "errors", "prompt_tokens", "completion_tokens", "reasoning_tokens", "cached_tokens",
+                     "avg_latency_ms"],
+        "properties": {
+            "calls": COUNT, "errors": COUNT, "prompt_tokens": COUNT, "completion_tokens": COUNT,
+            "reasoning_tokens": COUNT, "cached_tokens": COUNT, "avg_latency_ms": MILLISECONDS,
+            "avg_ttft_ms": {"type": ["number", "null"], "description": "Streams only; null when there were none."},
+        },
+    },
+    "BreakdownItem": {
+        "type": "object",
+        "required": ["key", "label", "calls", "prompt_tokens", "completion_tokens"],
+        "properties": {"key": {"type": "string"}, "label": {"type": "string"}, "calls": COUNT,
+                       "prompt_tokens": COUNT, "completion_tokens": COUNT},
+    },
+    "StatsOverview": {
+        "type": "object",
+        "required": ["today", "all_time", "live", "system", "breakdown", "scope"],
+        "properties": {
+            "today": ref("Totals"),
+            "all_time": ref("Totals"),
+            "live": {"type": "object", "required": ["in_flight_requests", "open_streams"],
+                     "properties": {"in_flight_requests": COUNT, "open_streams": COUNT}},
+            "system": {"type": "object",
+                       "required": ["uptime_seconds", "memory_rss_bytes", "adapters_loaded", "database_bytes", "version",
+                                    "started_at", "ledger_queue_depth", "ledger_dropped"],
+                       "properties": {"uptime_seconds": COUNT, "memory_rss_bytes": COUNT, "adapters_loaded": COUNT,
+                                      "database_bytes": COUNT, "version": {"type": "string"}, "started_at": TIMESTAMP,
+                                      "ledger_queue_depth": COUNT, "ledger_dropped": COUNT}},
+            "breakdown": {"type": "object", "description": "The last 24 hours.",
+                          "required": ["endpoints", "providers", "models"],
+                          "properties": {name: {"type": "array", "items": ref("BreakdownItem")}
+                                         for name in ["endpoints", "providers", "models"]}},
+            "scope": {"type": "string", "enum": ["all", "own"],
+                      "description": "all for admins; own for users, whose figures cover only their keys."},
+        },
+    },
+    "Timeseries": {
+        "type": "object",
+        "required": ["bucket", "from", "to", "series"],
+        "properties": {
+            "bucket": {"type": "string", "enum": ["minute", "hour", "day"]},
+            "from": TIMESTAMP, "to": TIMESTAMP,
+            "group_by": {"type": ["string", "null"]},
+            "series": {"type": "array", "items": {
+                "type": "object", "required": ["key", "label", "points"],
+                "properties": {"key": {"type": "string"}, "label": {"type": "string"},
+                               "points": {"type": "array", "items": {
+                                   "type": "object",
+                                   "required": ["t", "calls", "errors", "prompt_tokens", "completion_tokens", "reasoning_tokens"],
+                                   "properties": {"t": TIMESTAMP, "calls": COUNT, "errors": COUNT, "prompt_tokens": COUNT,
+                                                  "completion_tokens": COUNT, "reasoning_tokens": COUNT}}}}}},
+        },
+    },
+    "LogEntry": {
+        "type": "object",
+        "description": "One ledger row (docs/stats.md).",
+        "properties": {
+            "id": ID, "request_id": {"type": "string"}, "time": TIMESTAMP,
+            "endpoint_id": {"type": ["integer", "null"]}, "endpoint_path": {"type": "string"},
+            "provider_id": {"type": ["integer", "null"]}, "provider_name": {"type": "string"}, "adapter": {"type": "string"},
+            "model_requested": {"type": "string"}, "model_answered": {"type": "string"},
+            "key_id": {"type": ["integer", "null"]}, "key_name": {"type": "string"},
+            "user_id": {"type": ["integer", "null"]}, "username": {"type": ["string", "null"]},
+            "stream": {"type": "boolean"}, "status": {"type": "integer"},
+            "error_class": {"type": ["string", "null"]},
+            "latency_ms": MILLISECONDS, "ttft_ms": {"type": ["number", "null"]},
+            "upstream_ms": {"type": ["number", "null"]}, "overhead_ms": {"type": ["number", "null"]},
+            "prompt_tokens": COUNT, "completion_tokens": COUNT, "reasoning_tokens": COUNT, "cached_tokens": COUNT,
+            "token_source": {"type": "string", "enum": ["reported", "estimated", "cache", "none"]},
+            "cache_hit": {"type": "boolean"},
+        },
+    },
+    "LogPage": {
+        "type": "object", "required": ["data", "page", "page_size", "total"],
+        "properties": {"data": {"type": "array", "items": ref("LogEntry")}, "page": COUNT, "page_size": COUNT,
+                       "total": COUNT},
+    },
+})
+
+TIME_PARAMETER = {"type": "string", "description": "ISO 8601 (2026-11-27T10:00:00Z) or Unix seconds."}
+paths.update({
+    "/admin/stats": {
+        "get": op("Dashboard totals, live counters, system status", "stats",
+                  authed({"200": json_body(ref("StatsOverview"), "Figures as defined in docs/stats.md.")}),
+                  operation_id="getStats", access="user",
+                  description="Admins see every request; users only those made with their own keys."),
+    },
+    "/admin/stats/timeseries": {
+        "get": op("Calls and tokens over time", "stats", authed({
+            "200": json_body(ref("Timeseries"), "One series per group (or one named `all`)."),
+            "422": response_ref("ValidationFailed"),
+        }), operation_id="getTimeseries", access="user", parameters=[
+            query_parameter("from", "Start (default: 24 h ago; 30 days for day buckets).", TIME_PARAMETER),
+            query_parameter("to", "End (default: now).", TIME_PARAMETER),
+            query_parameter("bucket", "Bucket size; at most 5000 buckets.", {"type": "string", "enum": ["minute", "hour", "day"], "default": "hour"}),
+            query_parameter("group_by", "One series per value (user: admins only).",
+                            {"type": "string", "enum": ["endpoint", "provider", "model", "key", "user"]}),
+        ]),
+    },
+    "/admin/logs": {
+        "get": op("The request log", "stats", authed({
+            "200": json_body(ref("LogPage"), "Ledger rows, newest first."),
+            "422": response_ref("ValidationFailed"),
+        }), operation_id="listLogs", access="user", parameters=[
+            query_parameter("from", "Only requests that arrived at or after this time.", TIME_PARAMETER),
+            query_parameter("to", "Only requests that arrived before this time.", TIME_PARAMETER),
+            query_parameter("endpoint_id", "Only this endpoint.", ID),
+            query_parameter("provider_id", "Only this provider.", ID),
+            query_parameter("status", "An HTTP status (429) or a class (2xx, 4xx, 5xx).", {"type": "string"}),
+            query_parameter("key_id", "Only this key.", ID),
+            query_parameter("user_id", "Only this user's keys (admins; users always see only their own).", ID),
+            query_parameter("page", "Page number, from 1.", {"type": "integer", "minimum": 1, "default": 1}),
+            query_parameter("page_size", "Rows per page.", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}),
+        ]),
+    },
+    "/metrics": {
+        "get": op("Prometheus metrics", "meta", {
+            "200": {"description": "Prometheus text format (metric list in docs/stats.md).",
+                    "content": {"text/plain": {"schema": {"type": "string"}}}},
+            "403": error_response("metrics.access does not allow this client.", "forbidden"),
+        }, security=PUBLIC, operation_id="metrics",
+           description="Open to loopback clients by default; see metrics.access and metrics.token."),
+    },
+})
+
 
 document = {
     "openapi": "3.1.0",

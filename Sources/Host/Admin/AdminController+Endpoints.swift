@@ -15,6 +15,8 @@ extension AdminController {
         let systemPrompt: String
         let systemPromptMode: String
         let stream: String
+        let cacheTTL: Int
+        let cacheNondeterministic: Bool
         let enabled: Bool
         let createdAt: Date
         let updatedAt: Date
@@ -30,6 +32,8 @@ extension AdminController {
             systemPrompt = record.systemPrompt
             systemPromptMode = record.systemPromptMode
             stream = record.streamPolicy
+            cacheTTL = record.cacheTTL
+            cacheNondeterministic = record.cacheNondeterministic
             enabled = record.enabled
             createdAt = record.createdAt
             updatedAt = record.updatedAt
@@ -39,6 +43,7 @@ extension AdminController {
             case id, path, name, description, model, stream, enabled
             case providerID = "provider_id", allowModelOverride = "allow_model_override", systemPrompt = "system_prompt"
             case systemPromptMode = "system_prompt_mode", createdAt = "created_at", updatedAt = "updated_at"
+            case cacheTTL = "cache_ttl", cacheNondeterministic = "cache_nondeterministic"
         }
     }
 
@@ -52,16 +57,19 @@ extension AdminController {
         var systemPrompt: String?
         var systemPromptMode: String?
         var stream: String?
+        var cacheTTL: Int?
+        var cacheNondeterministic: Bool?
         var enabled: Bool?
 
         enum CodingKeys: String, CodingKey {
             case path, name, description, model, stream, enabled
             case providerID = "provider_id", allowModelOverride = "allow_model_override", systemPrompt = "system_prompt"
             case systemPromptMode = "system_prompt_mode"
+            case cacheTTL = "cache_ttl", cacheNondeterministic = "cache_nondeterministic"
         }
         static let fields: Set<String> = [
             "path", "name", "description", "provider_id", "model", "allow_model_override", "system_prompt",
-            "system_prompt_mode", "stream", "enabled",
+            "system_prompt_mode", "stream", "enabled", "cache_ttl", "cache_nondeterministic",
         ]
     }
 
@@ -184,6 +192,10 @@ extension AdminController {
         if let stream = body.stream {
             if ["client", "always", "never"].contains(stream) { record.streamPolicy = stream } else { fields["stream"] = "must be client, always or never" }
         }
+        if let ttl = body.cacheTTL {
+            if (0...30 * 86400).contains(ttl) { record.cacheTTL = ttl } else { fields["cache_ttl"] = "must be 0 (off) to 2592000 seconds" }
+        }
+        if let nondeterministic = body.cacheNondeterministic { record.cacheNondeterministic = nondeterministic }
         if let enabled = body.enabled { record.enabled = enabled }
         if !fields.isEmpty { throw AdminError.validation(fields) }
     }

@@ -15,6 +15,10 @@ public struct Gateway: Sendable {
     public let registry: AdapterRegistry
     public let snapshots: SnapshotStore
     public let upstream: UpstreamClient
+    public let stats: StatsRecorder
+    /// The response cache, shared by all endpoints that enable it (nil when `cache.max_bytes` is 0).
+    public let cache: ResponseCache?
+    let startedAt = Date()
     let logger: Logger
     let signer: AdminTokenSigner
     let secrets: SecretBox
@@ -43,6 +47,12 @@ public struct Gateway: Sendable {
         registry = AdapterRegistry(directory: configuration.plugins.dir, logger: logger)
         snapshots = SnapshotStore(database: database, registry: registry, secrets: secrets, logger: logger)
         upstream = UpstreamClient(configuration: configuration.upstream)
+        stats = StatsRecorder(
+            ledger: UsageLedger(database: database, logger: logger, capacity: configuration.stats.ledgerQueueCapacity,
+                                retentionDays: configuration.stats.retentionDays),
+            metrics: GatewayMetrics(), live: LiveCounters(), logger: logger)
+        cache = configuration.cache.maxBytes > 0
+            ? ResponseCache(maxBytes: configuration.cache.maxBytes, maxEntryBytes: configuration.cache.maxEntryBytes) : nil
         security = try SecurityServices(database: database, configuration: configuration.security, logger: logger)
         try seedFirstAdmin(environment: environment)
         try snapshots.rebuild()
@@ -82,14 +92,17 @@ public struct Gateway: Sendable {
             return Self.json(#"{"status":"\#(ready ? "ready" : "not_ready")","database":\#(databaseOK),"adapters":\#(adapters)}"#,
                              status: ready ? .ok : .serviceUnavailable)
         }
-        AdminController(
+        let session = AdminController(
             database: database, snapshots: snapshots, registry: registry, secrets: secrets, signer: signer,
             tokenTTL: TimeInterval(configuration.server.tokenTTLHours * 3600), security: security, logger: logger
         ).addRoutes(to: router)
+        StatsController(database: database, stats: stats, registry: registry, startedAt: startedAt).addRoutes(to: session)
+        MetricsEndpoint(configuration: configuration.metrics, stats: stats, registry: registry).addRoute(to: router)
 
         ConsoleController(frontendPath: configuration.server.frontendPath, logger: logger).addRoutes(to: router)
 
-        let proxy = ProxyHandler(snapshots: snapshots, upstream: upstream, limits: configuration.limits, logger: logger)
+        let proxy = ProxyHandler(snapshots: snapshots, upstream: upstream, limits: configuration.limits, stats: stats,
+                                 cache: cache, logger: logger)
         let responder = SecurityResponder(
             inner: GatewayResponder(proxy: proxy, router: router.buildResponder()), cors: CORSPolicy(configuration: configuration.security))
         var app = Application(
@@ -97,7 +110,8 @@ public struct Gateway: Sendable {
             configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: nil),
             onServerRunning: onServerRunning,
             logger: logger)
-        app.addServices(UpstreamClientService(client: upstream))
+        // Services stop in reverse order after the server has drained: the ledger flushes last.
+        app.addServices(stats.ledger, UpstreamClientService(client: upstream))
         app.addServices(registry.watcher())
         return app
     }

@@ -43,6 +43,29 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public init() {}
     }
 
+    public struct Stats: Sendable, Equatable {
+        /// Days of per-request ledger rows kept; daily aggregates are kept for good.
+        public var retentionDays = 90
+        /// Usage rows that may wait for the writer before new ones are dropped (and counted).
+        public var ledgerQueueCapacity = 100_000
+        public init() {}
+    }
+
+    public struct Metrics: Sendable, Equatable {
+        /// Who may read `/metrics`: `loopback` (default), `token` (Bearer `metrics.token`), `open`, or `off`.
+        public var access = "loopback"
+        public var token = ""
+        public init() {}
+    }
+
+    public struct Cache: Sendable, Equatable {
+        /// Memory the response cache may use, in bytes.
+        public var maxBytes = 64 * 1024 * 1024
+        /// Largest single answer the cache keeps.
+        public var maxEntryBytes = 1024 * 1024
+        public init() {}
+    }
+
     /// Browser access (CORS), login throttling and audit retention. See docs/security.md.
     public struct Security: Sendable, Equatable {
         /// Origins (`https://console.example.com`) whose pages may call the admin API. Empty: none (CORS off).
@@ -72,6 +95,9 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var upstream = Upstream()
     public var logging = Logging()
     public var security = Security()
+    public var stats = Stats()
+    public var metrics = Metrics()
+    public var cache = Cache()
 
     public init() {}
 }

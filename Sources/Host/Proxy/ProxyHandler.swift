@@ -13,14 +13,22 @@ public struct ProxyHandler: Sendable {
     let snapshots: SnapshotStore
     let upstream: UpstreamClient
     let limits: GatewayConfiguration.Limits
+    let stats: StatsRecorder
+    /// The response cache; nil when `cache.max_bytes` is 0.
+    let cache: ResponseCache?
     let logger: Logger
 
     /// Answers `request` when its path belongs to an endpoint; returns nil otherwise.
     func respond(to request: Request, path: String, snapshot: RoutingSnapshot) async -> Response? {
         guard let (endpoint, kind) = snapshot.route(for: path) else { return nil }
-        let requestID = RequestID.make()
+        var accounting = RequestAccounting(requestID: RequestID.make())
+        accounting.endpoint = endpoint
+        let requestID = accounting.requestID
+        // Every chat request ends in exactly one ledger row: here for errors, in `chat` or the stream relay otherwise.
+        if kind == .chat { stats.live.requestStarted() }
         do {
             let key = try authenticate(request, endpoint: endpoint, snapshot: snapshot)
+            accounting.key = key
             guard endpoint.record.enabled else { throw ProxyError.endpointDisabled }
             var response: Response
             switch kind {
@@ -29,14 +37,16 @@ public struct ProxyHandler: Sendable {
                 response = modelsResponse(endpoint)
             case .chat:
                 guard request.method == .post else { throw ProxyError.methodNotAllowed("POST") }
-                response = try await chat(request, endpoint: endpoint, key: key, requestID: requestID)
+                response = try await chat(request, endpoint: endpoint, accounting: &accounting)
             }
             response.headers[.requestID] = requestID
             return response
         } catch let error as ProxyError {
+            if kind == .chat { stats.finish(accounting, status: Int(error.status.code), errorClass: error.code) }
             return Self.errorResponse(error, requestID: requestID)
         } catch {
             logger.error("proxy failure", metadata: ["request_id": "\(requestID)", "error": "\(error)"])
+            if kind == .chat { stats.finish(accounting, status: 500, errorClass: "internal_error") }
             return Self.errorResponse(.internal("The gateway failed to handle this request."), requestID: requestID)
         }
     }
@@ -82,7 +92,9 @@ public struct ProxyHandler: Sendable {
         return Self.jsonResponse(status: .ok, body: body.byteBuffer)
     }
 
-    private func chat(_ request: Request, endpoint: ResolvedEndpoint, key: ClientKeyEntry, requestID: String) async throws -> Response {
+    /// Serves one chat request. Non-stream answers are recorded here; a stream is recorded by its relay
+    /// when it ends.
+    private func chat(_ request: Request, endpoint: ResolvedEndpoint, accounting: inout RequestAccounting) async throws -> Response {
         let provider = endpoint.provider
         switch provider.status {
         case .ready: break
@@ -100,7 +112,18 @@ public struct ProxyHandler: Sendable {
         } catch {
             throw ProxyError.tooLarge(limit: limits.maxBodyBytes)
         }
-        let prepared = try ChatRequestPreparer.prepare(body: body, endpoint: endpoint, requestID: requestID)
+        let prepared = try ChatRequestPreparer.prepare(body: body, endpoint: endpoint, requestID: accounting.requestID)
+        accounting.modelRequested = prepared.unified.model
+        accounting.stream = prepared.unified.stream
+        accounting.requestBody = prepared.unified.body
+        var fill: CacheFill?
+        if let cached = try await lookUpCache(prepared, endpoint: endpoint, fill: &fill) {
+            accounting.cacheHit = true
+            accounting.modelAnswered = cached.model
+            let response = try Self.cachedResponse(cached, stream: prepared.unified.stream, includeUsage: prepared.unified.includeUsage)
+            stats.finish(accounting, status: 200, errorClass: nil)
+            return response
+        }
         let upstreamRequest: UpstreamRequest
         do {
             upstreamRequest = try instance.translateRequest(prepared.unified)
@@ -109,19 +132,57 @@ public struct ProxyHandler: Sendable {
         }
         let httpRequest = upstream.makeRequest(upstreamRequest, baseURL: provider.record.baseURL, stream: prepared.unified.stream)
         if prepared.unified.stream {
-            return try await StreamRelay(upstream: upstream, instance: instance, request: prepared.unified, logger: logger,
-                                         lease: lease)
-                .start(httpRequest)
+            return try await StreamRelay(upstream: upstream, instance: instance, request: prepared.unified, stats: stats, logger: logger,
+                                         lease: lease, cacheFill: fill)
+                .start(httpRequest, accounting: &accounting)
         }
         defer { lease.end() }
-        return try await completion(httpRequest, instance: instance, unified: prepared.unified)
+        let (response, errorClass) = try await completion(httpRequest, instance: instance, unified: prepared.unified, accounting: &accounting)
+        if errorClass == nil, let fill, let answer = accounting.answerForCache {
+            fill.complete(with: ResponseCache.Entry(body: answer, usage: accounting.usage, model: accounting.modelAnswered))
+        }
+        stats.finish(accounting, status: Int(response.status.code), errorClass: errorClass)
+        return response
+    }
+
+    /// Consults the response cache when the endpoint enables it and the request is cacheable. Returns a
+    /// cached answer, or nil with `fill` set when this request must fetch the answer for the others.
+    private func lookUpCache(_ prepared: ChatRequestPreparer.Prepared, endpoint: ResolvedEndpoint, fill: inout CacheFill?) async throws -> ResponseCache.Entry? {
+        let ttl = endpoint.record.cacheTTL
+        guard ttl > 0, let cache, endpoint.record.cacheNondeterministic || CacheKey.isDeterministic(prepared.object) else { return nil }
+        let key = CacheKey.make(endpointID: endpoint.id, model: prepared.unified.model, request: prepared.object)
+        switch await cache.claim(key) {
+        case .hit(let entry):
+            stats.metrics.cacheLookup(hit: true, endpoint: endpoint.path)
+            return entry
+        case .fetch:
+            stats.metrics.cacheLookup(hit: false, endpoint: endpoint.path)
+            fill = CacheFill(cache: cache, key: key, ttlSeconds: ttl)
+            return nil
+        }
+    }
+
+    /// A cached answer as JSON, or replayed as an SSE stream for streaming clients.
+    static func cachedResponse(_ entry: ResponseCache.Entry, stream: Bool, includeUsage: Bool) throws -> Response {
+        guard stream else { return jsonResponse(status: .ok, body: entry.body) }
+        guard let events = CompletionReplayer.sse(from: entry.body, includeUsage: includeUsage) else {
+            throw ProxyError.internal("A cached answer could not be replayed.")
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream; charset=utf-8"
+        headers[.cacheControl] = "no-cache"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: events))
     }
 
     /// A non-stream answer: wait for the whole upstream body, then translate it.
-    private func completion(_ httpRequest: HTTPClientRequest, instance: AdapterInstance, unified: UnifiedRequest) async throws -> Response {
+    /// - Returns: the response and, when it is an error, its class for the ledger.
+    private func completion(
+        _ httpRequest: HTTPClientRequest, instance: AdapterInstance, unified: UnifiedRequest, accounting: inout RequestAccounting
+    ) async throws -> (Response, String?) {
         let timeouts = upstream.timeouts
         let client = upstream.http
         let (status, contentType, body): (Int, String, ByteBuffer)
+        accounting.upstreamBegins()
         do {
             let head = try await withTimeout(
                 milliseconds: timeouts.firstByteTimeoutMs,
@@ -131,14 +192,17 @@ public struct ProxyHandler: Sendable {
             }
             status = Int(head.status.code)
             contentType = head.headers.first(name: "content-type") ?? ""
+            accounting.upstreamAccepted = (200..<300).contains(status)
             body = try await head.body.collect(upTo: UpstreamClient.maximumBodyBytes)
+            accounting.upstreamCompletes()
         } catch {
+            accounting.upstreamCompletes()
             throw UpstreamClient.classify(error, phase: "before the answer was complete")
         }
 
         guard (200..<300).contains(status) else {
             let translated = instance.translateError(unified, status: status, contentType: contentType, body: body)
-            return Self.adapterErrorResponse(translated)
+            return (Self.adapterErrorResponse(translated), "provider_\(translated.status)")
         }
         let translated: TranslatedResponse
         do {
@@ -146,11 +210,14 @@ public struct ProxyHandler: Sendable {
         } catch {
             throw ProxyError.upstream("The provider's answer could not be read: \(error.message)")
         }
-        if let error = translated.error { return Self.adapterErrorResponse(error) }
+        accounting.usage = translated.usage
+        accounting.modelAnswered = translated.model
+        if let error = translated.error { return (Self.adapterErrorResponse(error), "provider_\(error.status)") }
         guard let answer = translated.body else {
             throw ProxyError.upstream("The provider's answer could not be read: the adapter produced no response.")
         }
-        return Self.jsonResponse(status: .ok, body: answer)
+        accounting.responseBody = answer
+        return (Self.jsonResponse(status: .ok, body: answer), nil)
     }
 
     // MARK: Responses

@@ -19,9 +19,12 @@ struct StreamRelay: Sendable {
     let upstream: UpstreamClient
     let instance: AdapterInstance
     let request: UnifiedRequest
+    let stats: StatsRecorder
     let logger: Logger
     /// Counts the stream as using its adapter version (hot-loading) until the body is written.
     var lease: AdapterLease? = nil
+    /// Set when this stream fetches an answer for the response cache.
+    var cacheFill: CacheFill? = nil
 
     static let keepAliveComment = ByteBuffer(string: ": keep-alive\n\n")
     static let done = ByteBuffer(string: "data: [DONE]\n\n")
@@ -29,16 +32,18 @@ struct StreamRelay: Sendable {
     /// Sends the request and decides the HTTP status: a provider error that arrives before the
     /// keep-alive interval keeps its real status; after that the stream is committed as 200 and any
     /// error becomes a final `data: {"error":...}` event.
-    func start(_ httpRequest: HTTPClientRequest) async throws -> Response {
+    func start(_ httpRequest: HTTPClientRequest, accounting: inout RequestAccounting) async throws -> Response {
         let timeouts = upstream.timeouts
         let client = upstream.http
         let totalDeadline = NIODeadline.now() + .milliseconds(Int64(timeouts.totalTimeoutMs))
+        accounting.upstreamBegins()
         let call = Task { try await client.execute(httpRequest, deadline: totalDeadline) }
 
         let head: HTTPClientResponse?
         do {
             head = try await value(of: call, waitingAtMost: min(timeouts.keepaliveIntervalMs, timeouts.firstByteTimeoutMs))
         } catch {
+            accounting.upstreamCompletes()
             throw UpstreamClient.classify(error, phase: "before answering")
         }
         if let head, !(200..<300).contains(Int(head.status.code)) {
@@ -48,50 +53,80 @@ struct StreamRelay: Sendable {
                     try await head.body.collect(upTo: UpstreamClient.maximumBodyBytes)
                 }
             } catch {
+                accounting.upstreamCompletes()
                 throw UpstreamClient.classify(error, phase: "while sending an error")
             }
+            accounting.upstreamCompletes()
             let translated = instance.translateError(request, status: Int(head.status.code),
                                                      contentType: head.headers.first(name: "content-type") ?? "", body: body)
-            return ProxyHandler.adapterErrorResponse(translated)
+            let response = ProxyHandler.adapterErrorResponse(translated)
+            stats.finish(accounting, status: Int(response.status.code), errorClass: "provider_\(translated.status)")
+            return response
         }
 
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream; charset=utf-8"
         headers[.cacheControl] = "no-cache"
         headers[HTTPField.Name("x-accel-buffering")!] = "no"
+        // From here the stream owns the request's accounting; the guard records it even if the body is never written.
+        let guardian = StreamGuardian(accounting: accounting, call: call, stats: stats)
         let relay = self
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             defer { relay.lease?.end() }
-            try await relay.relay(call: call, head: head, writer: &writer)
+            try await relay.relay(call: call, head: head, guardian: guardian, writer: &writer)
         })
     }
 
-    private func relay(call: Task<HTTPClientResponse, any Error>, head: HTTPClientResponse?, writer: inout any ResponseBodyWriter) async throws {
-        let channel = AsyncChannel<ByteBuffer>()
+    private func relay(
+        call: Task<HTTPClientResponse, any Error>, head: HTTPClientResponse?, guardian: StreamGuardian,
+        writer: inout any ResponseBodyWriter
+    ) async throws {
+        let channel = AsyncChannel<RelayItem>()
         let state = RelayState()
-        defer { call.cancel() }
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        var accounting = guardian.accounting
+        stats.live.streamOpened()
+        defer {
+            stats.live.streamClosed()
+            call.cancel()
+        }
+        var clientError: (any Error)?
+        let outcome: StreamOutcome = await withTaskGroup(of: StreamOutcome?.self) { group in
             group.addTask { await produce(call: call, head: head, channel: channel, state: state) }
-            group.addTask { await watch(channel: channel, state: state) }
+            group.addTask { await watch(channel: channel, state: state); return nil }
             do {
-                for await buffer in channel {
-                    try await writer.write(buffer)
+                for await item in channel {
+                    try await writer.write(item.bytes)
                     state.clientWrite()
+                    if item.kind == .chunks {
+                        if accounting.firstChunkWritten == nil { accounting.firstChunkWritten = RequestAccounting.now() }
+                        item.bytes.withUnsafeReadableBytes { accounting.delivered.add(chunk: $0) }
+                    }
                 }
             } catch {
                 // The client went away: stop reading upstream (cancelling the provider request).
                 state.markClientGone()
-                group.cancelAll()
-                throw error
+                clientError = error
             }
             group.cancelAll()
+            var outcome = StreamOutcome()
+            for await result in group { if let result { outcome = result } }
+            return outcome
         }
+        accounting.usage = outcome.usage
+        accounting.modelAnswered = outcome.model
+        accounting.upstreamAccepted = outcome.upstreamAccepted
+        accounting.upstreamEnded = outcome.upstreamEnded
+        let errorClass = clientError != nil ? "client_disconnected" : (state.timeoutClass ?? outcome.errorClass)
+        let status = outcome.errorStatus ?? 200
+        guardian.finish(accounting, status: status, errorClass: errorClass)
+        if let clientError { throw clientError }
         try await writer.finish(nil)
     }
 
     /// Reads the upstream body, translates it and sends framed events. Never throws: failures become
-    /// a final error event.
-    private func produce(call: Task<HTTPClientResponse, any Error>, head: HTTPClientResponse?, channel: AsyncChannel<ByteBuffer>, state: RelayState) async {
+    /// a final error event, and what the stream reported comes back as the outcome.
+    private func produce(call: Task<HTTPClientResponse, any Error>, head: HTTPClientResponse?, channel: AsyncChannel<RelayItem>, state: RelayState) async -> StreamOutcome {
+        var outcome = StreamOutcome()
         defer { channel.finish() }
         do {
             let response: HTTPClientResponse
@@ -102,21 +137,25 @@ struct StreamRelay: Sendable {
             }
             if !(200..<300).contains(Int(response.status.code)) {
                 let body = try await response.body.collect(upTo: UpstreamClient.maximumBodyBytes)
+                outcome.upstreamEnded = RequestAccounting.now()
                 let error = instance.translateError(request, status: Int(response.status.code),
                                                     contentType: response.headers.first(name: "content-type") ?? "", body: body)
+                outcome.errorClass = "provider_\(error.status)"
                 await sendFinal(Self.errorEvent(error.body), channel: channel, state: state)
-                return
+                return outcome
             }
+            outcome.upstreamAccepted = true
 
             let stream: AdapterStream
             do {
                 stream = try instance.makeStream(request)
             } catch {
+                outcome.errorClass = "adapter_error"
                 await sendFinal(Self.errorEvent(ProxyError.internal("The adapter could not start a stream: \(error.message)").body), channel: channel, state: state)
-                return
+                return outcome
             }
-            var outcome = StreamOutcome()
             var events: [StreamEvent] = []
+            var assembler: CompletionAssembler? = cacheFill == nil ? nil : CompletionAssembler()
             for try await bytes in response.body {
                 // Only translated events count as activity: provider keep-alive comments (DeepSeek sends
                 // them for minutes while queued) must not stretch the idle timeout forever.
@@ -124,18 +163,20 @@ struct StreamRelay: Sendable {
                 do {
                     try stream.feed(bytes, into: &events)
                 } catch {
-                    // Translate what the adapter produced before it failed, then report the failure.
-                    if let framed = frame(events, outcome: &outcome, state: state) { await channel.send(framed) }
+                    // Send what the adapter produced before it failed, then report the failure.
+                    if let framed = frame(events, outcome: &outcome, assembler: &assembler, state: state) { await channel.send(framed) }
+                    outcome.errorClass = "upstream_format"
                     await sendFinal(Self.errorEvent(ProxyError.upstream("The provider's stream could not be read: \(error.message)").body), channel: channel, state: state)
-                    return
+                    return outcome
                 }
                 if !events.isEmpty { state.upstreamActivity() }
-                if let framed = frame(events, outcome: &outcome, state: state) {
+                if let framed = frame(events, outcome: &outcome, assembler: &assembler, state: state) {
                     await channel.send(framed)
                     state.upstreamActivity()
                 }
-                if outcome.ended { state.tryEnd(); return }
+                if outcome.ended { state.tryEnd(); return outcome }
             }
+            outcome.upstreamEnded = RequestAccounting.now()
             events.removeAll(keepingCapacity: true)
             var finishError: AdapterCallError?
             do {
@@ -143,28 +184,42 @@ struct StreamRelay: Sendable {
             } catch {
                 finishError = error
             }
-            var tail = frame(events, outcome: &outcome, state: state) ?? ByteBuffer()
-            if outcome.ended { state.tryEnd(); if tail.readableBytes > 0 { await channel.send(tail) }; return }
-            if let finishError {
-                if tail.readableBytes > 0 { await channel.send(tail) }
-                await sendFinal(Self.errorEvent(ProxyError.upstream("The provider's stream ended before the answer was complete (\(finishError.message)).").body), channel: channel, state: state)
-                return
+            var tail = frame(events, outcome: &outcome, assembler: &assembler, state: state) ?? RelayItem(bytes: ByteBuffer(), kind: .final)
+            if outcome.ended {
+                state.tryEnd()
+                if tail.bytes.readableBytes > 0 { await channel.send(tail) }
+                return outcome
             }
-            tail.writeImmutableBuffer(Self.done)
-            await sendFinal(tail, channel: channel, state: state)
+            if let finishError {
+                if tail.bytes.readableBytes > 0 { await channel.send(tail) }
+                outcome.errorClass = "upstream_truncated"
+                await sendFinal(Self.errorEvent(ProxyError.upstream("The provider's stream ended before the answer was complete (\(finishError.message)).").body), channel: channel, state: state)
+                return outcome
+            }
+            tail.bytes.writeImmutableBuffer(Self.done)
+            guard state.tryEnd() else { return outcome }
+            if let cacheFill, let answer = assembler?.completion() {
+                cacheFill.complete(with: ResponseCache.Entry(body: answer, usage: outcome.usage, model: outcome.model))
+            }
+            await channel.send(tail)
         } catch {
-            if state.clientGone { return }
+            if outcome.upstreamEnded == nil { outcome.upstreamEnded = RequestAccounting.now() }
+            if state.clientGone { return outcome }
             let proxyError = UpstreamClient.classify(error, phase: "in the middle of the stream")
+            outcome.errorClass = proxyError.code
             await sendFinal(Self.errorEvent(proxyError.body), channel: channel, state: state)
         }
+        return outcome
     }
 
     /// Turns adapter events into SSE bytes. Usage-only chunks reach the client only when it asked.
-    private func frame(_ events: [StreamEvent], outcome: inout StreamOutcome, state: RelayState) -> ByteBuffer? {
+    private func frame(_ events: [StreamEvent], outcome: inout StreamOutcome, assembler: inout CompletionAssembler?, state: RelayState) -> RelayItem? {
         var out: ByteBuffer?
+        var kind = RelayItem.Kind.chunks
         for event in events {
             switch event {
             case .chunk(let chunk, let usageOnly):
+                assembler?.add(chunk: chunk)
                 if usageOnly && !request.includeUsage { continue }
                 if out == nil { out = ByteBuffer() }
                 out!.writeStaticString("data: ")
@@ -178,14 +233,16 @@ struct StreamRelay: Sendable {
                 if out == nil { out = ByteBuffer() }
                 out!.writeImmutableBuffer(Self.errorEvent(error.body))
                 outcome.ended = true
-                return out
+                outcome.errorClass = "provider_stream_error"
+                kind = .final
+                return RelayItem(bytes: out!, kind: kind)
             }
         }
-        return out
+        return out.map { RelayItem(bytes: $0, kind: kind) }
     }
 
     /// Keep-alive comments during silence; first-byte and idle timeouts.
-    private func watch(channel: AsyncChannel<ByteBuffer>, state: RelayState) async {
+    private func watch(channel: AsyncChannel<RelayItem>, state: RelayState) async {
         let timeouts = upstream.timeouts
         let keepalive = Int64(timeouts.keepaliveIntervalMs) * 1_000_000
         let firstByte = Int64(timeouts.firstByteTimeoutMs) * 1_000_000
@@ -197,13 +254,16 @@ struct StreamRelay: Sendable {
                 let message = state.sawFirstChunk
                     ? "The provider sent nothing for \(timeouts.idleTimeoutMs) ms."
                     : "The provider did not start answering within \(timeouts.firstByteTimeoutMs) ms."
-                await sendFinal(Self.errorEvent(ProxyError.timeout(message).body), channel: channel, state: state)
+                if state.tryEnd() {
+                    state.timeoutClass = "upstream_timeout"
+                    await channel.send(RelayItem(bytes: Self.errorEvent(ProxyError.timeout(message).body), kind: .final))
+                }
                 channel.finish()
                 return
             }
             let pingAt = state.lastClient + keepalive
             if now >= pingAt {
-                await channel.send(Self.keepAliveComment)
+                await channel.send(RelayItem(bytes: Self.keepAliveComment, kind: .ping))
                 state.clientWrite()
                 continue
             }
@@ -217,9 +277,9 @@ struct StreamRelay: Sendable {
     }
 
     /// Sends the last event of the stream, once: whoever ends the stream first (producer or timer) wins.
-    private func sendFinal(_ buffer: ByteBuffer, channel: AsyncChannel<ByteBuffer>, state: RelayState) async {
+    private func sendFinal(_ buffer: ByteBuffer, channel: AsyncChannel<RelayItem>, state: RelayState) async {
         guard state.tryEnd() else { return }
-        await channel.send(buffer)
+        await channel.send(RelayItem(bytes: buffer, kind: .final))
     }
 
     static func errorEvent(_ body: ByteBuffer) -> ByteBuffer {
@@ -252,12 +312,51 @@ struct StreamRelay: Sendable {
     }
 }
 
+/// What travels from the producer and the timer to the writer.
+struct RelayItem: Sendable {
+    enum Kind: Sendable { case chunks, ping, final }
+    var bytes: ByteBuffer
+    var kind: Kind
+}
+
+/// Records a committed stream exactly once. When the response body is never written (the client was
+/// gone before the headers went out), its deinit records the request and cancels the provider call.
+final class StreamGuardian: Sendable {
+    let accounting: RequestAccounting
+    private let call: Task<HTTPClientResponse, any Error>
+    private let stats: StatsRecorder
+    private let finished = Atomic<Bool>(false)
+
+    init(accounting: RequestAccounting, call: Task<HTTPClientResponse, any Error>, stats: StatsRecorder) {
+        self.accounting = accounting
+        self.call = call
+        self.stats = stats
+    }
+
+    func finish(_ accounting: RequestAccounting, status: Int, errorClass: String?) {
+        guard finished.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+        stats.finish(accounting, status: status, errorClass: errorClass)
+    }
+
+    deinit {
+        if !finished.load(ordering: .relaxed) {
+            call.cancel()
+            stats.finish(accounting, status: 200, errorClass: "client_disconnected")
+        }
+    }
+}
+
 /// What a stream reported, for accounting.
-struct StreamOutcome {
+struct StreamOutcome: Sendable {
     var usage: TokenUsage?
     var model: String?
     var finishReason: String?
+    /// The provider ended the stream with an error event.
     var ended = false
+    var upstreamAccepted = false
+    var upstreamEnded: Int64?
+    var errorClass: String?
+    var errorStatus: Int?
 }
 
 /// Timestamps and flags shared by the producer, the timer and the writer of one stream.
@@ -268,6 +367,12 @@ final class RelayState: Sendable {
     private let firstChunkSeen = Atomic<Bool>(false)
     private let endedFlag = Atomic<Bool>(false)
     private let clientGoneFlag = Atomic<Bool>(false)
+    private let timeout = Mutex<String?>(nil)
+    /// Set when the timer ended the stream.
+    var timeoutClass: String? {
+        get { timeout.withLock { $0 } }
+        set { timeout.withLock { $0 = newValue } }
+    }
 
     init() {
         let now = Self.now()

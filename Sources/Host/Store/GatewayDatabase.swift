@@ -39,6 +39,7 @@ public final class GatewayDatabase: Sendable {
         var migrator = DatabaseMigrator()
         registerCoreMigrations(&migrator)
         registerSecurityMigrations(&migrator)
+        registerLedgerMigrations(&migrator)
         return migrator
     }
 

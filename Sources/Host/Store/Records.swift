@@ -62,6 +62,10 @@ public struct EndpointRecord: Codable, Sendable, Equatable, FetchableRecord, Mut
     public var systemPrompt: String
     public var systemPromptMode: String
     public var streamPolicy: String
+    /// Seconds a cached answer stays valid; 0 turns the response cache off for this endpoint.
+    public var cacheTTL: Int = 0
+    /// Whether answers to requests with sampling randomness (temperature > 0) may be cached too.
+    public var cacheNondeterministic: Bool = false
     public var enabled: Bool
     public var createdAt: Date
     public var updatedAt: Date
