@@ -17,6 +17,10 @@
 #ifndef ADAPTER_VERSION
 #define ADAPTER_VERSION "1.0.0"
 #endif
+/* Different bytes for the same version (a rebuild), e.g. -DVARIANT='"rebuilt"'. */
+#ifndef VARIANT
+#define VARIANT ""
+#endif
 
 /* `{"x_adapter_version":"<version>",` replaces the opening brace of every answer and chunk. */
 static const char version_tag[] = "{\"x_adapter_version\":\"" ADAPTER_VERSION "\",";
@@ -222,7 +226,7 @@ static const gw_plugin_descriptor descriptor = {
     .abi_version = GW_ABI_VERSION,
     .name = ADAPTER_NAME,
     .version = ADAPTER_VERSION,
-    .display_name = "Versioned pass-through " ADAPTER_VERSION,
+    .display_name = "Versioned pass-through " ADAPTER_VERSION " " VARIANT,
     .default_base_url = NULL,
     .capabilities = GW_CAP_STREAMING | GW_CAP_TOOLS,
     .create_instance = create_instance,
