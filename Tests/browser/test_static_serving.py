@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import http.client
 import re
+from pathlib import Path
 from urllib.parse import urlparse
 
 import requests
@@ -100,3 +101,32 @@ def test_head_and_console_redirect(gateway):
     assert head.headers["Content-Type"].startswith("text/html")
     moved = requests.get(f"{gateway.url}/console", allow_redirects=False, timeout=30)
     assert moved.status_code == 301 and moved.headers["Location"] == "/"
+
+
+def test_a_configured_frontend_path_is_served_and_reread_when_it_changes(binaries, tmp_path):
+    """`server.frontend_path`: the gateway serves that folder, and an edit shows up with a new asset version."""
+    import shutil
+    import time
+
+    from e2e_support import GatewayProcess
+
+    folder = tmp_path / "console"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "Sources" / "Host" / "Resources" / "console", folder)
+    process = GatewayProcess(binaries.gateway, work_dir=tmp_path / "gw", plugins_dir=binaries.plugins,
+                             admin_password="frontend-" + "x" * 8, extra_env={"GATEWAY_SERVER_FRONTEND_PATH": str(folder)})
+    process.start()
+    try:
+        before = asset_urls(process)
+        stylesheet = next(url for url in before if url.endswith("base.css"))
+        assert "--accent: #4f46e5" in get(process, stylesheet).text
+        css = folder / "assets" / "css" / "base.css"
+        css.write_text(css.read_text().replace("--accent: #4f46e5", "--accent: #0f766e"))
+        deadline = time.monotonic() + 10
+        while asset_urls(process) == before and time.monotonic() < deadline:
+            time.sleep(0.2)
+        after = asset_urls(process)
+        assert after != before, "the asset version did not change after a file changed"
+        fresh = next(url for url in after if url.endswith("base.css"))
+        assert "--accent: #0f766e" in get(process, fresh).text
+    finally:
+        process.stop()

@@ -15,7 +15,7 @@ export function render(root) {
       const plugins = await api.get('/plugins');
       replace(
         body,
-        h('p', { class: 'muted small' }, t('adapters.directory'), ' ', code(plugins.directory || '–')),
+        h('p', { class: 'muted small folder-line' }, t('adapters.directory'), ' ', code(plugins.directory || '–')),
         card(
           t('adapters.loaded'),
           dataTable({
@@ -26,7 +26,7 @@ export function render(root) {
               { label: t('adapters.name'), primary: true, render: (row) => h('div', {}, h('strong', { text: row.display_name || row.name }), h('div', { class: 'muted small mono', text: row.name })) },
               { label: t('adapters.version'), render: (row) => row.version },
               { label: t('adapters.abi'), render: (row) => code(row.abi_version) },
-              { label: t('adapters.file'), render: (row) => h('span', { class: 'mono small', text: row.file }) },
+              { label: t('adapters.file'), render: (row) => h('span', { class: 'mono small', title: row.file, text: String(row.file).split('/').pop() }) },
               { label: t('adapters.capabilities'), render: (row) => h('div', { class: 'badges' }, (row.capabilities || []).map((name) => badge(name, 'info'))) },
               { label: t('adapters.defaultURL'), render: (row) => h('span', { class: 'mono small', text: row.default_base_url || '–' }) },
             ],
