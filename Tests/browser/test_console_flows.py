@@ -162,9 +162,11 @@ def _answer(browser: Browser) -> str:
     return browser.js("return document.querySelector('[data-test=\"tester-answer\"]').textContent")
 
 
-def _start_tester(browser: Browser, message: str) -> None:
+def _start_tester(browser: Browser, message: str, endpoint: str = PATH) -> None:
     browser.go("/tester")
     browser.wait(lambda: browser.js("return document.querySelector('[data-test=\"tester-endpoint\"]').options.length") > 0)
+    from selenium.webdriver.support.ui import Select
+    Select(browser.test_id("tester-endpoint")).select_by_value(endpoint)
     textarea = browser.one('[data-test="messages"] textarea')
     textarea.clear()
     textarea.send_keys(message)
@@ -197,11 +199,29 @@ def test_api_tester_streams_token_by_token(browser: Browser, mock: MockProvider)
     browser.screenshot("flow-tester-streamed")
 
 
-def test_api_tester_shows_reasoning_and_errors(browser: Browser):
+def test_api_tester_shows_reasoning_and_errors(browser: Browser, mock: MockProvider):
     _start_tester(browser, "[mock reasoning chunks=3]")
     browser.wait(lambda: "done" in browser.test_id("tester-status").text)
     # OpenAI streams no reasoning text, only counts it; the answer still arrives.
     assert _answer(browser) == "w1 w2 w3"
+    # A reasoning model: its thinking goes to the collapsible panel, separate from the answer.
+    token = browser.js("return localStorage.getItem('gateway.token')")
+    headers = {"Authorization": f"Bearer {token}"}
+    provider = requests.post(f"{browser.base_url}/admin/providers", headers=headers, timeout=30, json={
+        "name": "mock-deepseek", "adapter": "deepseek", "base_url": mock.base_url("deepseek"),
+        "api_key": mock.api_key("deepseek"), "models": ["deepseek-chat", "deepseek-reasoner"]}).json()
+    created = requests.post(f"{browser.base_url}/admin/endpoints", headers=headers, timeout=30, json={
+        "path": "/team/think", "provider_id": provider["id"], "model": "deepseek-reasoner"})
+    assert created.status_code == 201, created.text
+    browser.go("/dashboard")
+    _start_tester(browser, "[mock chunks=4]", endpoint="/team/think")
+    browser.wait(lambda: "done" in browser.test_id("tester-status").text)
+    reasoning = browser.test_id("tester-reasoning")
+    assert "Thinking about it." in reasoning.text
+    assert _answer(browser) == "w1 w2 w3 w4"
+    reasoning.find_element("css selector", "summary").click()
+    assert not browser.js("return document.querySelector('[data-test=\"tester-reasoning\"]').open"), "the panel folds"
+    browser.screenshot("flow-tester-reasoning")
     _start_tester(browser, "[mock error=429]")
     browser.wait(lambda: "429" in browser.test_id("tester-status").text, message="the 429 status")
     assert browser.test_id("tester-error").text
@@ -316,3 +336,17 @@ def test_user_account_cannot_reach_admin_pages(browser: Browser):
     sign_out(browser)
     sign_in(browser, "admin", ADMIN_PASSWORD)
     browser.test_id("nav-dashboard")
+
+
+def test_destructive_actions_ask_first(browser: Browser):
+    browser.go("/users")
+    row = browser.test_id(f"user-{USER_NAME}")
+    row.find_element("css selector", '[data-test="delete"]').click()
+    browser.wait_text(f"Delete {USER_NAME} and all their API keys?")
+    browser.one("dialog .dialog-footer .button:not(.button-danger)").click()  # Cancel
+    assert browser.test_id(f"user-{USER_NAME}").is_displayed()
+    browser.test_id(f"user-{USER_NAME}").find_element("css selector", '[data-test="delete"]').click()
+    browser.test_id("confirm").click()
+    browser.wait(lambda: not browser.all(f'[data-test="user-{USER_NAME}"]'), message="the deleted user to disappear")
+    answer = requests.post(f"{browser.base_url}/admin/login", json={"username": USER_NAME, "password": USER_PASSWORD}, timeout=30)
+    assert answer.status_code == 401
