@@ -122,8 +122,9 @@ extension AdapterChecker {
             log.pause()
             defer { log.resume() }
             let cycle = lifecycleCycle(adapter)
-            for _ in 0..<200 { cycle() }
-            let perRound = 400, rounds = 5
+            let warmup = 100
+            for _ in 0..<warmup { cycle() }
+            let perRound = 200, rounds = 5
             var growth: [Int] = []
             for _ in 0..<rounds {
                 let before = acs_heap_in_use()
@@ -140,7 +141,7 @@ extension AdapterChecker {
                 return .fail("the heap grew by \(Int(perCycle.rounded())) bytes per cycle in every round (\(growth.map(String.init).joined(separator: ", ")) bytes per \(perRound) cycles): "
                     + "something created in create_instance, translate_* or a stream is not freed by its destroy function")
             }
-            return .pass("\(200 + perRound * rounds) cycles of create_instance, translate_request/response/error, streams (complete, failed, abandoned), destroy")
+            return .pass("\(warmup + perRound * rounds) cycles of create_instance, translate_request/response/error, streams (complete, failed, abandoned), destroy")
         }
     }
 
@@ -163,7 +164,7 @@ extension AdapterChecker {
             _ = try? instance.translateRequest(tools)
             if let response { _ = try? instance.translateResponse(plain, status: response.0, contentType: "application/json", body: response.1) }
             _ = instance.translateError(plain, status: error.0, contentType: "application/json", body: error.1)
-            _ = StreamRun(instance, streamRequest, pieces: Splits.random(stream, seed: 3, maxPiece: 61))
+            _ = StreamRun(instance, streamRequest, pieces: Splits.random(stream, seed: 3, maxPiece: 509))
             _ = StreamRun(instance, streamRequest, pieces: Splits.whole(garbage))
             // Abandoned after one piece (a client disconnect): destroy_stream without finish_stream.
             if let abandoned = try? instance.makeStream(streamRequest) {
