@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Host
+import Logging
 import MockProvider
 import NIOCore
 import Synchronization
@@ -280,6 +281,49 @@ struct HotLoadingTests {
         #expect(result.seen.isSuperset(of: versions))
         #expect(result.ok > 20)
         HotFigures.record("\(versions.count) swaps under 4 busy clients: \(result.ok) requests, \(result.failed.count) failures")
+    }
+}
+
+/// The registry and its watcher on their own, in polling mode (for file systems without inotify).
+@Suite("Hot-loading: registry and polling watcher")
+struct AdapterRegistryWatchTests {
+    @Test("polling finds new files; of two files with one adapter name the first wins, the second takes over when it goes")
+    func pollingAndDuplicates() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("registry-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let registry = AdapterRegistry(directory: folder.path, logger: Logger(label: "registry-test"))
+        let changes = Atomic<Int>(0)
+        registry.onChange = { changes.add(1, ordering: .relaxed) }
+        let watcher = registry.watcher(mode: .poll)
+        let running = Task { try await watcher.run() }
+        defer { running.cancel() }
+
+        func until(_ what: String, _ condition: () -> Bool) async throws {
+            let deadline = DispatchTime.now().uptimeNanoseconds + 10_000_000_000
+            while !condition() {
+                guard DispatchTime.now().uptimeNanoseconds < deadline else {
+                    Issue.record("timed out waiting until \(what)")
+                    throw CancellationError()
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        try HotAdapter.copy(try HotAdapter.build(version: "1.0.0"), to: folder.appendingPathComponent("10-hot.so"))
+        try await until("the poll loads 10-hot.so") { registry.adapter(named: "hot")?.file.hasSuffix("10-hot.so") == true }
+        #expect(registry.report.watchMode == "poll")
+        #expect(changes.load(ordering: .relaxed) >= 1)
+
+        try HotAdapter.copy(try HotAdapter.build(version: "1.1.0"), to: folder.appendingPathComponent("20-hot.so"))
+        try await until("20-hot.so is refused as a duplicate") { registry.snapshot.refused.contains { $0.file.hasSuffix("20-hot.so") } }
+        #expect(registry.snapshot.refused.first?.reason.hasPrefix("duplicate adapter name hot") == true)
+        #expect(registry.adapter(named: "hot")?.version == "1.0.0")
+
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("10-hot.so"))
+        try await until("20-hot.so takes over") { registry.adapter(named: "hot")?.file.hasSuffix("20-hot.so") == true }
+        #expect(registry.adapter(named: "hot")?.version == "1.1.0")
+        #expect(registry.snapshot.refused.isEmpty)
+        #expect(registry.report.retired.isEmpty, "nothing uses the removed version: it is idle at once")
     }
 }
 

@@ -152,8 +152,12 @@ public final class AdapterRegistry: Sendable {
         mode.withLock { $0 = value }
     }
 
-    /// A swift-service-lifecycle service that watches the directory and rescans on changes.
-    public func watcher() -> AdapterWatcher { AdapterWatcher(registry: self) }
+    /// A swift-service-lifecycle service that watches the directory and rescans on changes. `mode` nil reads
+    /// `GATEWAY_PLUGINS_WATCH` from the environment (`inotify`, the default; `poll`, for file systems where
+    /// inotify misses changes, such as NFS; `off`, for `POST /admin/plugins/reload` only).
+    public func watcher(mode: AdapterWatcher.Mode? = nil) -> AdapterWatcher {
+        AdapterWatcher(registry: self, mode: mode ?? AdapterWatcher.Mode(environment: ProcessInfo.processInfo.environment))
+    }
 
     // MARK: State
 

@@ -16,6 +16,22 @@ import Synchronization
 /// without mapping it (see `ELFCheck`), and the next event loads the finished one.
 public struct AdapterWatcher: Service {
     let registry: AdapterRegistry
+    let mode: Mode
+
+    /// How to notice changes.
+    public enum Mode: String, Sendable {
+        /// inotify, falling back to polling where it is unavailable.
+        case inotify
+        /// A scan every ``AdapterWatcher/pollInterval``.
+        case poll
+        /// No watching: only `POST /admin/plugins/reload` rescans.
+        case off
+
+        /// `GATEWAY_PLUGINS_WATCH`, `inotify` when unset or unknown.
+        init(environment: [String: String]) {
+            self = environment["GATEWAY_PLUGINS_WATCH"].flatMap { Mode(rawValue: $0.lowercased()) } ?? .inotify
+        }
+    }
 
     /// Scan interval without inotify.
     static let pollInterval = 1.0
@@ -27,7 +43,12 @@ public struct AdapterWatcher: Service {
     static let maximumDelay = 2.0
 
     public func run() async throws {
-        let loop = WatchLoop(registry: registry)
+        if mode == .off {
+            registry.setWatchMode("off")
+            try? await gracefulShutdown()
+            return
+        }
+        let loop = WatchLoop(registry: registry, pollOnly: mode == .poll)
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
                 await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
@@ -51,10 +72,12 @@ public struct AdapterWatcher: Service {
 /// The watching thread: blocking `poll` on an inotify descriptor, woken every 250 ms to notice `stop()`.
 final class WatchLoop: Sendable {
     private let registry: AdapterRegistry
+    private let pollOnly: Bool
     private let stopped = Atomic<Bool>(false)
 
-    init(registry: AdapterRegistry) {
+    init(registry: AdapterRegistry, pollOnly: Bool) {
         self.registry = registry
+        self.pollOnly = pollOnly
     }
 
     func stop() { stopped.store(true, ordering: .relaxed) }
@@ -67,7 +90,7 @@ final class WatchLoop: Sendable {
 
     func run() {
         #if canImport(Glibc) || canImport(Musl)
-        let fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        let fd = pollOnly ? -1 : inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         defer { if fd >= 0 { close(fd) } }
         var watching = fd >= 0 && addWatch(fd)
         registry.setWatchMode(watching ? "inotify" : "poll")
