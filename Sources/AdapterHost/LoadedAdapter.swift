@@ -32,6 +32,8 @@ public final class LoadedAdapter: @unchecked Sendable {
     public let abiVersion: UInt32
     /// `GW_CAP_*` bits.
     public let capabilities: UInt64
+    /// The descriptor's `struct_size`.
+    public let descriptorSize: UInt32
 
     /// The set capability bits by name, in bit order: "streaming", "tools", "reasoning", "vision", "json_mode".
     public var capabilityNames: [String] {
@@ -100,8 +102,8 @@ public final class LoadedAdapter: @unchecked Sendable {
     }
 
     private init(file: String, name: String, version: String, displayName: String, defaultBaseURL: String?,
-                 abiVersion: UInt32, capabilities: UInt64, callbacks: Callbacks, handle: UnsafeMutableRawPointer,
-                 log: @escaping @Sendable (AdapterLogLevel, String) -> Void) {
+                 abiVersion: UInt32, capabilities: UInt64, descriptorSize: UInt32, callbacks: Callbacks,
+                 handle: UnsafeMutableRawPointer, log: @escaping @Sendable (AdapterLogLevel, String) -> Void) {
         self.file = file
         self.name = name
         self.version = version
@@ -109,6 +111,7 @@ public final class LoadedAdapter: @unchecked Sendable {
         self.defaultBaseURL = defaultBaseURL
         self.abiVersion = abiVersion
         self.capabilities = capabilities
+        self.descriptorSize = descriptorSize
         self.callbacks = callbacks
         self.handle = handle
         self.log = log
@@ -325,7 +328,7 @@ public final class LoadedAdapter: @unchecked Sendable {
         context.tag.withLock { $0 = name }
         let adapter = LoadedAdapter(
             file: path, name: name, version: version, displayName: displayName, defaultBaseURL: defaultBaseURL,
-            abiVersion: abi, capabilities: d.capabilities, callbacks: callbacks, handle: handle, log: log)
+            abiVersion: abi, capabilities: d.capabilities, descriptorSize: structSize, callbacks: callbacks, handle: handle, log: log)
         return adapter
     }
 

@@ -79,7 +79,10 @@ struct AdapterCommand: ParsableCommand {
                 print("gateway adapter check \(path)")
                 print(folder.map { "samples: \($0)" + (sampleSet.ignored.isEmpty ? "" : " (ignored: \(sampleSet.ignored.joined(separator: ", ")))") }
                     ?? "samples: none (answers and streams cannot be checked; see --samples)")
-                options.didFinish = { item in print(CheckReport.line(item)) }
+                options.didFinish = { item in
+                    print(CheckReport.line(item))
+                    fflush(nil)  // a crash later must not swallow the lines already printed (nil: every stream)
+                }
             }
             acs_install_crash_handler(3)
             let report = AdapterChecker(file: path, options: options).run()
