@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-import Host
+@testable import Host
 import Logging
 import MockProvider
 import NIOCore
@@ -287,6 +287,16 @@ struct HotLoadingTests {
 /// The registry and its watcher on their own, in polling mode (for file systems without inotify).
 @Suite("Hot-loading: registry and polling watcher")
 struct AdapterRegistryWatchTests {
+    @Test("versions compare by semantic versioning precedence")
+    func semanticVersions() throws {
+        let ordered = ["0.9.9", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0",
+                       "1.0.1", "1.2.0", "1.10.0", "2.0.0"]
+        let versions = try ordered.map { try #require(SemanticVersion($0), "\($0)") }
+        for (a, b) in zip(versions, versions.dropFirst()) { #expect(a < b, "\(a) < \(b)") }
+        #expect(SemanticVersion("v1.2.3+build.7") == SemanticVersion("1.2.3"))
+        for bad in ["1.0", "1.0.0.0", "01.a.3", "1.0.0-", "", "latest"] { #expect(SemanticVersion(bad) == nil, "\(bad)") }
+    }
+
     @Test("polling finds new files; of two files with one adapter name the first wins, the second takes over when it goes")
     func pollingAndDuplicates() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("registry-\(UUID().uuidString)")
