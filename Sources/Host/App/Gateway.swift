@@ -112,7 +112,7 @@ public struct Gateway: Sendable {
             logger: logger)
         // Services stop in reverse order after the server has drained: the ledger flushes last.
         app.addServices(stats.ledger, UpstreamClientService(client: upstream))
-        app.addServices(registry.watcher())
+        app.addServices(registry.watcher(mode: AdapterWatcher.Mode(rawValue: configuration.plugins.watch)))
         return app
     }
 

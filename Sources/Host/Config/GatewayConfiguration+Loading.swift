@@ -18,6 +18,7 @@ extension GatewayConfiguration {
         ("server.token_ttl_hours", { $0.server.tokenTTLHours = try int($1, "server.token_ttl_hours", 1...24 * 30) }),
         ("database.path", { $0.database.path = $1 }),
         ("plugins.dir", { $0.plugins.dir = $1 }),
+        ("plugins.watch", { $0.plugins.watch = try choice($1, "plugins.watch", ["inotify", "poll", "off"]) }),
         ("limits.max_body_bytes", { $0.limits.maxBodyBytes = try int($1, "limits.max_body_bytes", 1024...1 << 30) }),
         ("upstream.connect_timeout_ms", { $0.upstream.connectTimeoutMs = try int($1, "upstream.connect_timeout_ms", 1...3_600_000) }),
         ("upstream.first_byte_timeout_ms", { $0.upstream.firstByteTimeoutMs = try int($1, "upstream.first_byte_timeout_ms", 1...3_600_000) }),

@@ -21,6 +21,9 @@ public struct GatewayConfiguration: Sendable, Equatable {
 
     public struct Plugins: Sendable, Equatable {
         public var dir = "./plugins.d"
+        /// How new, replaced and removed adapter files are noticed: `inotify` (falls back to polling where
+        /// unavailable), `poll` (every second; for NFS and similar), or `off` (only POST /admin/plugins/reload).
+        public var watch = "inotify"
         public init() {}
     }
 

@@ -17,7 +17,7 @@ struct MetricsEndpoint: Sendable {
                 throw AdminError(status: .forbidden, code: "forbidden",
                                  message: "Metrics are readable only as configured by metrics.access (\(configuration.access)).")
             }
-            stats.metrics.refreshGauges(live: stats.live, ledger: stats.ledger, adapterFailures: registry.snapshot.refused.count)
+            stats.metrics.refreshGauges(live: stats.live, ledger: stats.ledger, adapterFailures: registry.loadFailureCount)
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: stats.metrics.registry.emitToBuffer())))
