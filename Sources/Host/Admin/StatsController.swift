@@ -58,7 +58,7 @@ struct StatsController: Sendable {
         let user = try context.requireUser()
         let userID = user.isAdmin ? nil : user.id
         flushLedger()
-        let today = UsageLedger.dayFormatter.string(from: Date())
+        let today = UsageLedger.day(of: Date())
         let since = Date().addingTimeInterval(-86400)
         return Overview(
             today: try database.totals(day: today, userID: userID),

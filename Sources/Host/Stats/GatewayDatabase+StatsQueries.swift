@@ -113,7 +113,7 @@ extension GatewayDatabase {
                         SUM(promptTokens) AS p, SUM(completionTokens) AS c, SUM(reasoningTokens) AS r
                     FROM usageDaily WHERE day >= ? AND day <= ?
                     """
-                var arguments: [any DatabaseValueConvertible] = [UsageLedger.dayFormatter.string(from: from), UsageLedger.dayFormatter.string(from: to)]
+                var arguments: [any DatabaseValueConvertible] = [UsageLedger.day(of: from), UsageLedger.day(of: to)]
                 if let userID { sql += " AND userId = ?"; arguments.append(userID) }
                 sql += " GROUP BY t, g ORDER BY t"
                 rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))

@@ -112,11 +112,15 @@ public final class UsageLedger: Service, Sendable {
             do {
                 try database.pool.write { db in
                     var lastUse: [Int64: Date] = [:]
+                    // One upsert per aggregate group and batch, not per row: under load a batch holds hundreds
+                    // of rows of a handful of groups.
+                    var daily: [DailyKey: UsageDailyRecord] = [:]
                     for var row in batch {
                         try row.insert(db)
-                        try Self.addToDaily(row, db: db)
+                        Self.accumulate(row, into: &daily)
                         if let key = row.keyId { lastUse[key] = max(lastUse[key] ?? row.time, row.time) }
                     }
+                    for aggregate in daily.values { try Self.addToDaily(aggregate, db: db) }
                     // Keys' "last used" is kept here, off the request path, in the same transaction.
                     for (key, time) in lastUse {
                         try db.execute(sql: "UPDATE apiKey SET lastUsedAt = ? WHERE id = ? AND (lastUsedAt IS NULL OR lastUsedAt < ?)",
@@ -133,23 +137,62 @@ public final class UsageLedger: Service, Sendable {
         }
     }
 
-    static let dayFormatter: DateFormatter = {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter
-    }()
+    /// The UTC calendar day of `date` as `yyyy-MM-dd`. Computed arithmetically (civil-from-days), since
+    /// DateFormatter is neither cheap nor safe to share between threads.
+    static func day(of date: Date) -> String {
+        let days = Int64((date.timeIntervalSince1970 / 86400).rounded(.down)) + 719_468
+        let era = (days >= 0 ? days : days - 146_096) / 146_097
+        let dayOfEra = days - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(year)-\(two(month))-\(two(day))"
+    }
 
-    private static func addToDaily(_ row: UsageRecord, db: Database) throws {
-        let isError = row.status >= 400 || row.errorClass != nil
+    /// The identity of a daily aggregate row.
+    struct DailyKey: Hashable {
+        var day: String
+        var endpointId: Int64
+        var providerId: Int64
+        var model: String
+        var keyId: Int64
+        var userId: Int64
+    }
+
+    static func accumulate(_ row: UsageRecord, into daily: inout [DailyKey: UsageDailyRecord]) {
+        let key = DailyKey(
+            day: day(of: row.time), endpointId: row.endpointId ?? 0, providerId: row.providerId ?? 0,
+            model: row.modelAnswered.isEmpty ? row.modelRequested : row.modelAnswered, keyId: row.keyId ?? 0, userId: row.userId ?? 0)
+        var aggregate = daily[key] ?? UsageDailyRecord(
+            day: key.day, endpointId: key.endpointId, providerId: key.providerId, model: key.model, keyId: key.keyId,
+            userId: key.userId, calls: 0, errors: 0, promptTokens: 0, completionTokens: 0, reasoningTokens: 0, cachedTokens: 0,
+            latencyMsSum: 0, ttftMsSum: 0, ttftCount: 0)
+        aggregate.calls += 1
+        aggregate.errors += (row.status >= 400 || row.errorClass != nil) ? 1 : 0
+        aggregate.promptTokens += row.promptTokens
+        aggregate.completionTokens += row.completionTokens
+        aggregate.reasoningTokens += row.reasoningTokens
+        aggregate.cachedTokens += row.cachedTokens
+        aggregate.latencyMsSum += row.latencyMs
+        if let ttft = row.ttftMs {
+            aggregate.ttftMsSum += ttft
+            aggregate.ttftCount += 1
+        }
+        daily[key] = aggregate
+    }
+
+    private static func addToDaily(_ aggregate: UsageDailyRecord, db: Database) throws {
         try db.execute(
             sql: """
                 INSERT INTO usageDaily (day, endpointId, providerId, model, keyId, userId, calls, errors,
                     promptTokens, completionTokens, reasoningTokens, cachedTokens, latencyMsSum, ttftMsSum, ttftCount)
-                VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(day, endpointId, providerId, model, keyId, userId) DO UPDATE SET
-                    calls = calls + 1, errors = errors + excluded.errors,
+                    calls = calls + excluded.calls, errors = errors + excluded.errors,
                     promptTokens = promptTokens + excluded.promptTokens,
                     completionTokens = completionTokens + excluded.completionTokens,
                     reasoningTokens = reasoningTokens + excluded.reasoningTokens,
@@ -158,10 +201,9 @@ public final class UsageLedger: Service, Sendable {
                     ttftMsSum = ttftMsSum + excluded.ttftMsSum, ttftCount = ttftCount + excluded.ttftCount
                 """,
             arguments: [
-                dayFormatter.string(from: row.time), row.endpointId ?? 0, row.providerId ?? 0,
-                row.modelAnswered.isEmpty ? row.modelRequested : row.modelAnswered, row.keyId ?? 0, row.userId ?? 0,
-                isError ? 1 : 0, row.promptTokens, row.completionTokens, row.reasoningTokens, row.cachedTokens,
-                row.latencyMs, row.ttftMs ?? 0, row.ttftMs == nil ? 0 : 1,
+                aggregate.day, aggregate.endpointId, aggregate.providerId, aggregate.model, aggregate.keyId, aggregate.userId,
+                aggregate.calls, aggregate.errors, aggregate.promptTokens, aggregate.completionTokens, aggregate.reasoningTokens,
+                aggregate.cachedTokens, aggregate.latencyMsSum, aggregate.ttftMsSum, aggregate.ttftCount,
             ])
     }
 
