@@ -116,6 +116,20 @@ def tree_pids(pid: int) -> list[int]:
     return pids
 
 
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of the process tree so far, seconds."""
+    if not pid:
+        return 0.0
+    ticks = 0
+    for p in tree_pids(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid: int) -> int:
     """VmRSS of the process tree, KiB."""
     total = 0
@@ -247,6 +261,8 @@ class Rig:
             if name == "proxy":
                 self.startup["nginx"] = time.monotonic() - started
                 self.pids["nginx"] = proc.pid
+            else:
+                self.pids["nginx-mock"] = proc.pid
 
     # mock provider ----------------------------------------------------------------------------------
     def start_mock_provider(self) -> None:
@@ -422,6 +438,17 @@ def run_sseload(rig: Rig, target: str, kind: str, content: str, connections: int
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def measured(rig: Rig, target: str, kind: str, run):
+    """Runs `run()` and adds the CPU the target's processes used meanwhile (`cpu_s`; the direct target is the
+    upstream itself: the nginx mock, or the mock provider for slow streams)."""
+    name = ({"slow": "mock-provider"}.get(kind, "nginx-mock")) if target == "direct" else target
+    pid = rig.pids.get(name)
+    before = cpu_seconds(pid)
+    result = run()
+    result["cpu_s"] = cpu_seconds(pid) - before
+    return result
+
+
 def scenarios(rig: Rig) -> dict:
     a = rig.args
     results: dict = {"sequential": {}, "c32": {}, "c128": {}, "stream": {}, "slow": {}, "rss_after": {}}
@@ -434,18 +461,18 @@ def scenarios(rig: Rig) -> dict:
 
     log(f"1. sequential non-stream, 1 connection, {a.seq_seconds:g} s each")
     for target in rig.targets():
-        results["sequential"][target] = r = run_wrk(rig, target, 1, a.seq_seconds)
+        results["sequential"][target] = r = measured(rig, target, "json", lambda: run_wrk(rig, target, 1, a.seq_seconds))
         log(f"   {target:8} p50 {r['p50_us']} us  p99 {r['p99_us']} us  {r['rps']:.0f} req/s  errors {r['errors']}")
 
     for connections in ((32,) if a.dry_run else (32, 128)):
         log(f"2. concurrent non-stream, {connections} connections, {a.seconds:g} s each")
         for target in rig.targets():
-            results[f"c{connections}"][target] = r = run_wrk(rig, target, connections, a.seconds)
+            results[f"c{connections}"][target] = r = measured(rig, target, "json", lambda: run_wrk(rig, target, connections, a.seconds))
             log(f"   {target:8} {r['rps']:.0f} req/s  p50 {r['p50_us']} us  p99 {r['p99_us']} us  errors {r['errors']}")
 
     log(f"3. streaming, {SSE_EVENTS}-event SSE answers, 32 connections, {a.seconds:g} s each")
     for target in rig.targets():
-        results["stream"][target] = r = run_sseload(rig, target, "sse", "Say hello.", 32, "loop", a.seconds)
+        results["stream"][target] = r = measured(rig, target, "sse", lambda: run_sseload(rig, target, "sse", "Say hello.", 32, "loop", a.seconds))
         log(f"   {target:8} {r['streams_per_s']:.0f} streams/s  TTFB p50 {r['ttfb_us']['p50']} us  p99 {r['ttfb_us']['p99']} us  errors {r['errors']}")
 
     chunks = int(a.slow_seconds * 1000 / 50)
@@ -454,13 +481,15 @@ def scenarios(rig: Rig) -> dict:
     for target in rig.targets():
         pid = rig.pids.get({"direct": "mock-provider"}.get(target, target))
         with RSSSampler(pid) as sampler:
-            r = run_sseload(rig, target, "slow", content, a.slow_streams, "once", 0, ramp_ms=a.slow_ramp_ms,
-                            interval_ms=50, timeout=a.slow_seconds + a.slow_ramp_ms / 1000 + a.slow_grace)
+            r = measured(rig, target, "slow", lambda: run_sseload(
+                rig, target, "slow", content, a.slow_streams, "once", 0, ramp_ms=a.slow_ramp_ms,
+                interval_ms=50, timeout=a.slow_seconds + a.slow_ramp_ms / 1000 + a.slow_grace))
         r["peak_rss_kib"] = sampler.peak
         results["slow"][target] = r
         g = r["gap_added_us"]
         log(f"   {target:8} completed {r['completed']}/{a.slow_streams}  errors {r['errors']} {r['error_kinds']}  "
-            f"added gap p50 {g['p50']} us p99 {g['p99']} us max {g['max']} us  peak RSS {sampler.peak / 1024:.1f} MiB")
+            f"added gap p50 {g['p50']} us p99 {g['p99']} us max {g['max']} us  peak RSS {sampler.peak / 1024:.1f} MiB  "
+            f"CPU {r['cpu_s']:.1f} s")
         if not a.dry_run:
             time.sleep(1)  # let sockets close before the next target
 
@@ -492,8 +521,8 @@ def fmt_num(x: float | None, unit: str = "") -> str:
 
 
 def ratio(a: float | None, b: float | None) -> str:
-    if a is None or b is None or b == 0:
-        return "–"
+    if a is None or b is None or a <= 0 or b <= 0:
+        return "–"  # a ratio of signed differences (overheads, gaps) means nothing
     r = a / b
     return f"{r:.3g}x" if r < 1000 else f"{r:,.0f}x"
 
@@ -547,11 +576,16 @@ def build_rows(rig: Rig, res: dict) -> tuple[list, list]:
             row(f"2 · {c} conn p50", p50, fmt_us)
             row(f"2 · {c} conn p99", p99, fmt_us)
         row(f"2 · {c} conn errors", err, fmt_num)
+        if c == 32:
+            per = {t: (get("c32", t, "cpu_s") / get("c32", t, "requests") * 1e6) if get("c32", t, "requests") else None for t in targets}
+            row("2 · 32 conn CPU per request (target's processes)", per, fmt_us)
     row("3 · streams/s (32 conn)", {t: get("stream", t, "streams_per_s") for t in targets}, fmt_num)
     row("3 · TTFB p50", {t: get("stream", t, "ttfb_us", "p50") for t in targets}, fmt_us)
     row("3 · TTFB p99", {t: get("stream", t, "ttfb_us", "p99") for t in targets}, fmt_us)
     row("3 · whole stream p50", {t: get("stream", t, "total_us", "p50") for t in targets}, fmt_us)
     row("3 · stream errors", {t: get("stream", t, "errors") for t in targets}, fmt_num)
+    row("3 · CPU per stream (target's processes)",
+        {t: (get("stream", t, "cpu_s") / get("stream", t, "completed") * 1e6) if get("stream", t, "completed") else None for t in targets}, fmt_us)
     n = rig.args.slow_streams
     slow_err = {t: get("slow", t, "errors") for t in targets}
     slow_done = {t: get("slow", t, "completed") for t in targets}
@@ -562,6 +596,8 @@ def build_rows(rig: Rig, res: dict) -> tuple[list, list]:
     row("4 · chunk gap minus 50 ms, p50", gaps50, fmt_us)
     row("4 · chunk gap minus 50 ms, p99", gaps99, fmt_us, "gateway ≤ 2 ms", gaps99.get("gateway") is not None and gaps99["gateway"] <= 2000)
     row("4 · chunk gap minus 50 ms, max", {t: get("slow", t, "gap_added_us", "max") for t in targets}, fmt_us)
+    row("4 · CPU per relayed event (target's processes)",
+        {t: (get("slow", t, "cpu_s") / get("slow", t, "events") * 1e6) if get("slow", t, "events") else None for t in targets}, fmt_us)
     peak = {t: (get("slow", t, "peak_rss_kib") or 0) / 1024 for t in targets}
     row("4 · peak RSS during slow streams", peak, lambda v: fmt_num(v, " MiB"), "gateway ≤ 200 MB",
         peak.get("gateway") is not None and peak["gateway"] * 1.048576 <= 200)
