@@ -1,4 +1,5 @@
 import Prometheus
+import Synchronization
 
 /// The gateway's Prometheus metrics, served at `/metrics`. Label values are bounded: endpoint paths and
 /// provider names come from admin configuration, statuses and error classes from fixed sets.
@@ -9,6 +10,10 @@ public final class GatewayMetrics: Sendable {
     private let ledgerDepth: Gauge
     private let ledgerDropped: Gauge
     private let adapterLoadFailures: Gauge
+    /// Labelled series are looked up in the registry once and kept here: asking the registry per request
+    /// builds its key strings and takes its lock every time.
+    private let counters = Mutex<[String: Counter]>([:])
+    private let histograms = Mutex<[String: DurationHistogram]>([:])
 
     static let latencyBuckets: [Duration] = [
         .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250),
@@ -35,41 +40,47 @@ public final class GatewayMetrics: Sendable {
     func requestFinished(_ row: UsageRecord) {
         let endpoint = row.endpointPath
         let provider = row.providerName
-        registry.makeCounter(
-            descriptor: Self.name("requests", "total", "Proxied requests by endpoint, provider and HTTP status."),
-            labels: [("endpoint", endpoint), ("provider", provider), ("status", String(row.status))]
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: Self.name("request_duration", "seconds", "Proxied request latency, arrival to last byte."),
-            labels: [("endpoint", endpoint), ("provider", provider)], buckets: Self.latencyBuckets
-        ).recordNanoseconds(Int64(row.latencyMs * 1_000_000))
+        counter("requests", "Proxied requests by endpoint, provider and HTTP status.",
+                [("endpoint", endpoint), ("provider", provider), ("status", String(row.status))]).increment()
+        histogram("request_duration", "Proxied request latency, arrival to last byte.",
+                  [("endpoint", endpoint), ("provider", provider)], Self.latencyBuckets)
+            .recordNanoseconds(Int64(row.latencyMs * 1_000_000))
         if let overhead = row.overheadMs {
-            registry.makeDurationHistogram(
-                descriptor: Self.name("overhead", "seconds", "Time the gateway added: latency minus upstream time."),
-                labels: [("endpoint", endpoint)], buckets: Self.overheadBuckets
-            ).recordNanoseconds(Int64(max(0, overhead) * 1_000_000))
+            histogram("overhead", "Time the gateway added: latency minus upstream time.", [("endpoint", endpoint)], Self.overheadBuckets)
+                .recordNanoseconds(Int64(max(0, overhead) * 1_000_000))
         }
         let model = row.modelAnswered.isEmpty ? row.modelRequested : row.modelAnswered
         for (kind, count) in [("prompt", row.promptTokens), ("completion", row.completionTokens),
                               ("reasoning", row.reasoningTokens), ("cached", row.cachedTokens)] where count > 0 {
-            registry.makeCounter(
-                descriptor: Self.name("tokens", "total", "Tokens by kind, provider and model (source: reported or estimated)."),
-                labels: [("kind", kind), ("provider", provider), ("model", model), ("source", row.tokenSource)]
-            ).increment(by: count)
+            counter("tokens", "Tokens by kind, provider and model (source: reported or estimated).",
+                    [("kind", kind), ("provider", provider), ("model", model), ("source", row.tokenSource)]).increment(by: count)
         }
         if let errorClass = row.errorClass {
-            registry.makeCounter(
-                descriptor: Self.name("errors", "total", "Failed proxied requests by error class."),
-                labels: [("class", errorClass), ("provider", provider)]
-            ).increment()
+            counter("errors", "Failed proxied requests by error class.", [("class", errorClass), ("provider", provider)]).increment()
         }
     }
 
+    /// The `gateway_<metric>_total` counter with these labels, created on first use.
+    private func counter(_ metric: String, _ help: String, _ labels: [(String, String)]) -> Counter {
+        let key = metric + labels.map { "\u{0}\($0.1)" }.joined()
+        if let existing = counters.withLock({ $0[key] }) { return existing }
+        let created = registry.makeCounter(descriptor: Self.name(metric, "total", help), labels: labels)
+        counters.withLock { $0[key] = created }
+        return created
+    }
+
+    /// The `gateway_<metric>_seconds` histogram with these labels, created on first use.
+    private func histogram(_ metric: String, _ help: String, _ labels: [(String, String)], _ buckets: [Duration]) -> DurationHistogram {
+        let key = metric + labels.map { "\u{0}\($0.1)" }.joined()
+        if let existing = histograms.withLock({ $0[key] }) { return existing }
+        let created = registry.makeDurationHistogram(descriptor: Self.name(metric, "seconds", help), labels: labels, buckets: buckets)
+        histograms.withLock { $0[key] = created }
+        return created
+    }
+
     func cacheLookup(hit: Bool, endpoint: String) {
-        registry.makeCounter(
-            descriptor: Self.name(hit ? "cache_hits" : "cache_misses", "total", hit ? "Response cache hits." : "Response cache misses."),
-            labels: [("endpoint", endpoint)]
-        ).increment()
+        counter(hit ? "cache_hits" : "cache_misses", hit ? "Response cache hits." : "Response cache misses.", [("endpoint", endpoint)])
+            .increment()
     }
 
     /// Copies point-in-time values into gauges just before an export.

@@ -184,12 +184,8 @@ public struct ProxyHandler: Sendable {
         let (status, contentType, body): (Int, String, ByteBuffer)
         accounting.upstreamBegins()
         do {
-            let head = try await withTimeout(
-                milliseconds: timeouts.firstByteTimeoutMs,
-                error: .timeout("The provider did not start answering within \(timeouts.firstByteTimeoutMs) ms.")
-            ) {
-                try await client.execute(httpRequest, deadline: .now() + .milliseconds(Int64(timeouts.totalTimeoutMs)))
-            }
+            // The first-byte limit is the client's read timeout (see UpstreamClient).
+            let head = try await client.execute(httpRequest, deadline: .now() + .milliseconds(Int64(timeouts.totalTimeoutMs)))
             status = Int(head.status.code)
             contentType = head.headers.first(name: "content-type") ?? ""
             accounting.upstreamAccepted = (200..<300).contains(status)

@@ -14,7 +14,12 @@ public final class UpstreamClient: Sendable {
     public init(configuration: GatewayConfiguration.Upstream) {
         var config = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
-            timeout: .init(connect: .milliseconds(Int64(configuration.connectTimeoutMs))),
+            // The read timeout is the first-byte limit of non-stream answers (a gap before the first byte
+            // or between reads); streams have their own first-event and idle deadlines in StreamRelay, which
+            // are never longer. It costs nothing per request, unlike a timer task.
+            timeout: .init(
+                connect: .milliseconds(Int64(configuration.connectTimeoutMs)),
+                read: .milliseconds(Int64(max(configuration.firstByteTimeoutMs, configuration.idleTimeoutMs)))),
             decompression: .disabled)
         config.connectionPool = .init(
             idleTimeout: .seconds(60),
@@ -59,7 +64,7 @@ public final class UpstreamClient: Sendable {
             case .deadlineExceeded:
                 return .timeout("The provider did not finish its answer within the total time limit.")
             case .readTimeout:
-                return .timeout("The provider stopped sending data.")
+                return .timeout("The provider sent nothing for too long (upstream.first_byte_timeout_ms).")
             case .remoteConnectionClosed:
                 return .upstream("The provider closed the connection \(phase).")
             default:
