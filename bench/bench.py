@@ -750,7 +750,10 @@ def main() -> int:
         out.write_text(report)
         out.with_suffix(".json").write_text(json.dumps(raw, indent=1) + "\n")
         print("\n" + report)
-        log(f"written {out} and {out.with_suffix('.json')}; whole run {time.monotonic() - began:.0f} s")
+        if args.dry_run:
+            log(f"dry run: nothing written to bench/results; whole run {time.monotonic() - began:.0f} s")
+        else:
+            log(f"written {out} and {out.with_suffix('.json')}; whole run {time.monotonic() - began:.0f} s")
         return 0
     except RuntimeError as error:
         print(f"bench: {error}", file=sys.stderr)
