@@ -141,9 +141,11 @@ struct ProxyEndToEndTests {
         let harness = try await GatewayHarness.start { $0.upstream.keepaliveIntervalMs = 200 }
         defer { Task { await harness.stop() } }
         let (key, _) = try await harness.setUpRoute(.openai, path: "/slow")
-        let streamed = try await harness.stream("/slow", key: key, body: chatBody("[mock first_byte_ms=1100 chunks=2]"))
+        // The provider stays silent ten keep-alive intervals; on a loaded machine some may come late, so
+        // ask only for more than one.
+        let streamed = try await harness.stream("/slow", key: key, body: chatBody("[mock first_byte_ms=2000 chunks=2]"))
         #expect(streamed.status == 200)
-        #expect(streamed.comments.count >= 3, "comments: \(streamed.comments)")
+        #expect(streamed.comments.count >= 2, "comments: \(streamed.comments)")
         #expect(streamed.endedWithDone)
         #expect(streamed.content == "w1 w2" || streamed.content.hasPrefix("w1"))
     }
