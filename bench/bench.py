@@ -346,7 +346,7 @@ class Rig:
             return
         exe = Path(self.args.litellm)
         if not exe.exists():
-            reason_file = BENCH / ".venv" / "litellm-unavailable"
+            reason_file = exe.parent.parent / "litellm-unavailable"  # written by run.sh when pip failed
             self.litellm_reason = reason_file.read_text().strip() if reason_file.exists() else f"{exe} not installed"
             return
         env = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_LOG": "ERROR", "LITELLM_TELEMETRY": "False",

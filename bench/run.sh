@@ -9,12 +9,13 @@
 #   - Debian: nginx-light (or nginx), wrk, gcc (as root, through apt-get);
 #   - LiteLLM: `pip install 'litellm[proxy]'` into bench/.venv (git-ignored). When PyPI cannot provide
 #     it the benchmark still runs the other columns and says why LiteLLM is missing.
-# Set BENCH_SKIP_LITELLM_INSTALL=1 to never try the LiteLLM install (the dry run sets it itself).
+# Set BENCH_SKIP_LITELLM_INSTALL=1 to never try the LiteLLM install (the dry run never tries), BENCH_VENV to
+# use another virtual environment.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 bench_dir=bench
-venv="$bench_dir/.venv"
+venv="${BENCH_VENV:-$bench_dir/.venv}"   # LiteLLM's virtual environment (git-ignored)
 
 dry_run=0
 for arg in "$@"; do
@@ -50,10 +51,10 @@ if [ "$dry_run" -eq 0 ] && [ "${BENCH_SKIP_LITELLM_INSTALL:-0}" != 1 ] && [ ! -x
     log "installing LiteLLM into $venv (pip install 'litellm[proxy]'; the first time takes a few minutes)"
     rm -f "$venv/litellm-unavailable"
     if ! { [ -x "$venv/bin/python" ] || python3 -m venv "$venv"; } \
-        || ! timeout 900 "$venv/bin/python" -m pip install -q 'litellm[proxy]' >"$bench_dir/.venv-install.log" 2>&1; then
-        reason=$(grep -E 'ERROR|error:' "$bench_dir/.venv-install.log" 2>/dev/null | tail -1 | cut -c1-200)
+        || ! timeout 900 "$venv/bin/python" -m pip install -q 'litellm[proxy]' >"$venv.install.log" 2>&1; then
+        reason=$(grep -E 'ERROR|error:' "$venv.install.log" 2>/dev/null | tail -1 | cut -c1-200)
         mkdir -p "$venv"
-        echo "pip install 'litellm[proxy]' failed: ${reason:-see bench/.venv-install.log}" >"$venv/litellm-unavailable"
+        echo "pip install 'litellm[proxy]' failed: ${reason:-see $venv.install.log}" >"$venv/litellm-unavailable"
         log "LiteLLM: not available ($(cat "$venv/litellm-unavailable")); the other columns still run"
     fi
 fi
@@ -81,4 +82,4 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-python3 "$bench_dir/bench.py" --run-dir "$run_dir" --nginx "$nginx_bin" --sseload "$sseload" "$@"
+python3 "$bench_dir/bench.py" --run-dir "$run_dir" --nginx "$nginx_bin" --sseload "$sseload" --litellm "$venv/bin/litellm" "$@"
