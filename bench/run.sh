@@ -70,8 +70,14 @@ fi
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 65536 2>/dev/null || true
 
 run_dir=$(mktemp -d /tmp/llm-gateway-bench.XXXXXX)
+bench_pid=
 cleanup() {
-    # bench.py stops its children itself; this catches a bench.py that was killed or crashed.
+    # bench.py stops its children when it ends, also on SIGTERM/SIGINT; give it that chance, then stop
+    # whatever is left (a bench.py that was killed or crashed) by the process groups it recorded.
+    if [ -n "$bench_pid" ] && kill -0 "$bench_pid" 2>/dev/null; then
+        kill -TERM "$bench_pid" 2>/dev/null || true
+        for _ in $(seq 1 100); do kill -0 "$bench_pid" 2>/dev/null || break; sleep 0.1; done
+    fi
     if [ -s "$run_dir/pids" ]; then
         while read -r pid; do kill -TERM -- "-$pid" 2>/dev/null || true; done <"$run_dir/pids"
         sleep 1
@@ -82,4 +88,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-python3 "$bench_dir/bench.py" --run-dir "$run_dir" --nginx "$nginx_bin" --sseload "$sseload" --litellm "$venv/bin/litellm" "$@"
+# In the background and waited for, so that a signal to this script runs the trap at once (bash defers
+# traps while a foreground child runs).
+python3 "$bench_dir/bench.py" --run-dir "$run_dir" --nginx "$nginx_bin" --sseload "$sseload" --litellm "$venv/bin/litellm" "$@" &
+bench_pid=$!
+status=0
+wait "$bench_pid" || status=$?
+bench_pid=
+exit "$status"
