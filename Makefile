@@ -10,7 +10,7 @@
 #   make clean               build products and the installed adapters (keeps dependency checkouts)
 #   make distclean           clean + .build/ and .venv/ entirely
 #   make bench               benchmark: mock / nginx / LiteLLM / gateway (docs/performance.md)
-#   make bench-check         the same rig for 1 s per scenario (checks that `make bench` starts)
+#   make bench-check         the same rig for a second per scenario (checks that `make bench` starts)
 #   make bench-micro         micro-benchmarks of the adapter path (bench/micro, ordo-one/benchmark)
 #
 # Variables: SWIFT (swift), CONFIG (release), PYTHON (python3), SWIFT_BUILD_FLAGS, PYTEST_ARGS, BENCH_ARGS.
@@ -158,7 +158,7 @@ bench: deps
 	@bin_dir="$$($(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)"; \
 	bench/run.sh --bin-dir "$$bin_dir" $(BENCH_ARGS)
 
-# The same rig for 1 s per scenario with 20 slow streams and no LiteLLM, on the debug build that
+# The same rig for 0.5-1 s per scenario with 20 slow streams and no LiteLLM (~15 s), on the debug build that
 # `make build-tests` made: proves `make bench` starts. Its figures mean nothing; it writes nothing
 # to bench/results.
 bench-check:
