@@ -81,7 +81,7 @@ extension AdminController {
         defer { Task { try? await client.shutdown() } }
         let start = ContinuousClock.now
         do {
-            let httpRequest = client.makeRequest(upstreamRequest, baseURL: provider.record.baseURL, stream: false)
+            let httpRequest = client.makeAsyncRequest(upstreamRequest, baseURL: provider.record.baseURL, stream: false)
             let response = try await client.http.execute(httpRequest, deadline: .now() + Self.providerTestTimeout)
             let status = Int(response.status.code)
             let contentType = response.headers.first(name: "content-type") ?? ""

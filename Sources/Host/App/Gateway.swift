@@ -79,7 +79,8 @@ public struct Gateway: Sendable {
         }
     }
 
-    /// The HTTP application: proxy routes first, then the router with health checks and the admin API.
+    /// The HTTP application: proxy routes on the event loop (`GatewayHTTPChannel`), everything else
+    /// through the router: health checks, the admin API, the console.
     public func makeApplication(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router(context: GatewayRequestContext.self)
         router.get("healthz") { _, _ in Self.json(#"{"status":"ok"}"#) }
@@ -101,12 +102,13 @@ public struct Gateway: Sendable {
 
         ConsoleController(frontendPath: configuration.server.frontendPath, logger: logger).addRoutes(to: router)
 
+        let cors = CORSPolicy(configuration: configuration.security)
         let proxy = ProxyHandler(snapshots: snapshots, upstream: upstream, limits: configuration.limits, stats: stats,
-                                 cache: cache, logger: logger)
-        let responder = SecurityResponder(
-            inner: GatewayResponder(proxy: proxy, router: router.buildResponder()), cors: CORSPolicy(configuration: configuration.security))
+                                 cache: cache, cors: cors, logger: logger)
+        let responder = SecurityResponder(inner: GatewayResponder(router: router.buildResponder()), cors: cors)
         var app = Application(
             responder: responder,
+            server: GatewayHTTPChannel.builder(proxy: proxy),
             configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: nil),
             onServerRunning: onServerRunning,
             logger: logger)

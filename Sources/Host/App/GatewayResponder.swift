@@ -1,17 +1,13 @@
 import Hummingbird
 
-/// The gateway's top-level responder: endpoint paths go straight to the proxy (one dictionary lookup
-/// in the snapshot, no router walk); everything else goes to the router (admin API, health, console).
+/// The router's responder, for every request that is not on a proxy route (those never reach
+/// Hummingbird: see `ProxyChannelHandler`). Gives unmatched paths a body in the right shape.
 struct GatewayResponder<Router: HTTPResponder>: HTTPResponder where Router.Context == GatewayRequestContext {
     typealias Context = GatewayRequestContext
-    let proxy: ProxyHandler
     let router: Router
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let path = request.uri.path
-        if let response = await proxy.respond(to: request, path: path, snapshot: proxy.snapshots.snapshot) {
-            return response
-        }
         let response = try await router.respond(to: request, context: context)
         // The router marks requests that matched no route; give them a body in the right shape.
         guard response.status == .notFound, context.coreContext.endpointPath.value == "NotFound" else { return response }
@@ -21,7 +17,8 @@ struct GatewayResponder<Router: HTTPResponder>: HTTPResponder where Router.Conte
         }
         // An unknown path outside the admin/console space is most likely a mistyped endpoint: answer in
         // the OpenAI shape that SDK clients understand.
-        return ProxyHandler.errorResponse(.endpointNotFound(path), requestID: RequestID.make())
+        let answer = ProxyHandler.errorResponse(.endpointNotFound(path), requestID: RequestID.make())
+        return Response(status: answer.head.status, headers: answer.head.headerFields, body: ResponseBody(byteBuffer: answer.body))
     }
 
     static func isGatewayRoute(_ path: String) -> Bool {

@@ -13,10 +13,9 @@ struct SecurityResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
         let path = request.uri.path
         let space = CORSPolicy.space(of: path)
         let origin = request.headers[.origin]
-        let allowed = origin.flatMap { cors.allowedOrigin($0, in: space) }
 
         if request.method == .options, origin != nil, request.headers[.accessControlRequestMethod] != nil {
-            return preflight(request, space: space, allowedOrigin: allowed)
+            return preflight(request, space: space, allowedOrigin: origin.flatMap { cors.allowedOrigin($0, in: space) })
         }
         var response: Response
         do {
@@ -25,15 +24,7 @@ struct SecurityResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
             // Errors become answers here rather than in the server, so they get the headers too.
             response = try error.response(from: request, context: context)
         }
-        Self.addSecurityHeaders(to: &response.headers, space: space)
-        if let allowed {
-            response.headers[.accessControlAllowOrigin] = allowed
-            response.headers[.accessControlExposeHeaders] = CORSPolicy.exposedHeaders
-        }
-        if !cors.adminOrigins.isEmpty || !cors.proxyOrigins.isEmpty, space != .gateway, allowed != "*" {
-            // The answer depends on the Origin header: caches must not hand one origin's answer to another.
-            response.headers.append(HTTPField(name: .vary, value: "Origin"))
-        }
+        cors.decorate(&response.headers, space: space, origin: origin)
         return response
     }
 
@@ -41,7 +32,7 @@ struct SecurityResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
         guard let allowedOrigin else {
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
-            Self.addSecurityHeaders(to: &headers, space: space)
+            SecurityHeaders.add(to: &headers, space: space)
             let body = space == .admin
                 ? #"{"error":{"code":"origin_not_allowed","message":"This origin may not call the admin API; see security.cors_admin_origins."}}"#
                 : #"{"error":{"message":"This origin may not call this API; see security.cors_proxy_origins.","type":"invalid_request_error","param":null,"code":"origin_not_allowed"}}"#
@@ -58,14 +49,33 @@ struct SecurityResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
         }
         headers[.accessControlMaxAge] = "600"
         headers[.vary] = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
-        Self.addSecurityHeaders(to: &headers, space: space)
+        SecurityHeaders.add(to: &headers, space: space)
         return Response(status: .noContent, headers: headers)
     }
+}
 
+extension CORSPolicy {
+    /// Adds the security headers of `space` and, when `origin` may read the answer, the CORS headers.
+    /// Every answer gets them: the router's through `SecurityResponder`, the proxy's in `ProxyExchange`.
+    func decorate(_ headers: inout HTTPFields, space: Space, origin: String?) {
+        SecurityHeaders.add(to: &headers, space: space)
+        let allowed = origin.flatMap { allowedOrigin($0, in: space) }
+        if let allowed {
+            headers[.accessControlAllowOrigin] = allowed
+            headers[.accessControlExposeHeaders] = CORSPolicy.exposedHeaders
+        }
+        if !adminOrigins.isEmpty || !proxyOrigins.isEmpty, space != .gateway, allowed != "*" {
+            // The answer depends on the Origin header: caches must not hand one origin's answer to another.
+            headers.append(HTTPField(name: .vary, value: "Origin"))
+        }
+    }
+}
+
+enum SecurityHeaders {
     /// `nosniff` everywhere; the full browser policy on the console, health and admin answers
     /// (without replacing a stricter header a route set itself); no caching of admin answers,
     /// which carry tokens and account data.
-    static func addSecurityHeaders(to headers: inout HTTPFields, space: CORSPolicy.Space) {
+    static func add(to headers: inout HTTPFields, space: CORSPolicy.Space) {
         headers[.xContentTypeOptions] = "nosniff"
         guard space != .proxy else { return }
         if headers[.contentSecurityPolicy] == nil { headers[.contentSecurityPolicy] = SecurityHeaders.contentSecurityPolicy }
@@ -75,9 +85,7 @@ struct SecurityResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
         if headers[.permissionsPolicy] == nil { headers[.permissionsPolicy] = "camera=(), microphone=(), geolocation=()" }
         if space == .admin, headers[.cacheControl] == nil { headers[.cacheControl] = "no-store" }
     }
-}
 
-enum SecurityHeaders {
     /// The console and the admin API load nothing from elsewhere and run no inline script or style.
     static let contentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "

@@ -34,7 +34,7 @@ public final class ResponseCache: Sendable {
         var head: String?
         var tail: String?
         var bytes = 0
-        var flights: [String: [CheckedContinuation<Entry?, Never>]] = [:]
+        var flights: [String: [@Sendable (Entry?) -> Void]] = [:]
     }
 
     private let state = Mutex(State())
@@ -83,32 +83,28 @@ public final class ResponseCache: Sendable {
         }
     }
 
-    /// What a request should do about `key`: serve a cached answer, wait for an identical request in
-    /// flight, or fetch it itself (and then call `complete`).
-    public enum Claim: Sendable { case hit(Entry), fetch }
+    /// What `claim` decided.
+    public enum Claim: Sendable {
+        /// The answer is cached.
+        case hit(Entry)
+        /// This caller must ask the provider, then call `complete(key, with:)`.
+        case fetch
+        /// An identical request is fetching; `whenDone` will be called with its answer, or with nil when
+        /// it failed (the caller then claims again).
+        case waiting
+    }
 
-    /// Returns `.hit` when an answer is cached (or arrives from an identical request in flight) and
-    /// `.fetch` when this caller must ask the provider; it must then call `complete(key, with:)`.
-    public func claim(_ key: String) async -> Claim {
-        while true {
-            if let entry = get(key) { return .hit(entry) }
-            let mustFetch = state.withLock { state -> Bool in
-                guard state.flights[key] == nil else { return false }
+    /// Looks `key` up without blocking. When an identical request is in flight, registers `whenDone`
+    /// (called once, on the thread that completes that request) and returns `.waiting`.
+    public func claim(_ key: String, whenDone: @escaping @Sendable (Entry?) -> Void) -> Claim {
+        if let entry = get(key) { return .hit(entry) }
+        return state.withLock { state -> Claim in
+            if state.flights[key] == nil {
                 state.flights[key] = []
-                return true
+                return .fetch
             }
-            if mustFetch { return .fetch }
-            let answer: Entry? = await withCheckedContinuation { continuation in
-                let registered = state.withLock { state -> Bool in
-                    guard state.flights[key] != nil else { return false }
-                    state.flights[key]!.append(continuation)
-                    return true
-                }
-                // The flight landed between the two lock sections: look again.
-                if !registered { continuation.resume(returning: nil) }
-            }
-            if let answer { return .hit(answer) }
-            // The other request failed (or its answer could not be kept): look again, perhaps fetch.
+            state.flights[key]!.append(whenDone)
+            return .waiting
         }
     }
 
@@ -117,7 +113,7 @@ public final class ResponseCache: Sendable {
         if let entry { put(key, entry, ttlSeconds: ttlSeconds) }
         let waiters = state.withLock { state in state.flights.removeValue(forKey: key) ?? [] }
         // Waiters get the fresh answer even when it was too large to keep.
-        for waiter in waiters { waiter.resume(returning: entry) }
+        for waiter in waiters { waiter(entry) }
     }
 
     private static func moveToFront(_ key: String, in state: inout State) {
