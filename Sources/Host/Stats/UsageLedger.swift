@@ -63,10 +63,13 @@ public final class UsageLedger: Service, Sendable {
                 await waitForRows()
                 // Let a burst accumulate into one transaction.
                 try? await Task.sleep(for: .milliseconds(50))
-                writePending()
+                // GRDB's async write runs the transaction (and its fsync) on the database's own writer queue and
+                // suspends this task meanwhile: a blocking write here would hold one of the cooperative pool's
+                // threads (two on a 2-core machine), which run every request task.
+                await writePendingSuspending()
                 if Date().timeIntervalSince(lastRetention) > 3600 {
                     lastRetention = Date()
-                    applyRetention()
+                    await applyRetention()
                 }
             }
         } onGracefulShutdown: { [self] in
@@ -78,7 +81,9 @@ public final class UsageLedger: Service, Sendable {
             }
             waiter?.resume()
         }
-        // The server has stopped by now (it shuts down first): write everything that is left.
+        // The server has stopped by now (it shuts down first): write everything that is left. Synchronously, so
+        // the flush completes even if the service group has cancelled this task (GRDB's async accesses throw
+        // when cancelled); nothing else needs the cooperative pool any more.
         writePending()
         logger.info("usage ledger flushed", metadata: ["written": "\(writtenCount)", "dropped": "\(droppedCount)"])
     }
@@ -95,48 +100,74 @@ public final class UsageLedger: Service, Sendable {
     }
 
     /// Writes every queued row, in batches, each batch in one transaction together with its daily aggregates.
+    /// Blocks the calling thread while writing; ``run()`` uses ``writePendingSuspending()`` instead.
     func writePending() {
-        while true {
-            let (batch, droppedSinceLog): ([UsageRecord], Int64) = queue.withLock { queue in
-                let count = min(batchSize, queue.rows.count)
-                let batch = Array(queue.rows.prefix(count))
-                queue.rows.removeFirst(count)
-                let dropped = queue.droppedSinceLog
-                queue.droppedSinceLog = 0
-                return (batch, dropped)
-            }
-            if droppedSinceLog > 0 {
-                logger.error("usage ledger queue full: dropped rows", metadata: ["dropped": "\(droppedSinceLog)", "capacity": "\(capacity)"])
-            }
-            guard !batch.isEmpty else { return }
+        while let batch = takeBatch() {
             do {
-                try database.pool.write { db in
-                    var lastUse: [Int64: Date] = [:]
-                    // One upsert per aggregate group and batch, not per row: under load a batch holds hundreds
-                    // of rows of a handful of groups.
-                    var daily: [DailyKey: UsageDailyRecord] = [:]
-                    // One cached prepared statement with positional values: GRDB's Codable record encoding
-                    // cost about 3 % of request CPU under load (docs/performance.md).
-                    let insert = try db.cachedStatement(sql: Self.insertSQL)
-                    for row in batch {
-                        try insert.execute(arguments: Self.arguments(of: row))
-                        Self.accumulate(row, into: &daily)
-                        if let key = row.keyId { lastUse[key] = max(lastUse[key] ?? row.time, row.time) }
-                    }
-                    for aggregate in daily.values { try Self.addToDaily(aggregate, db: db) }
-                    // Keys' "last used" is kept here, off the request path, in the same transaction.
-                    for (key, time) in lastUse {
-                        try db.execute(sql: "UPDATE apiKey SET lastUsedAt = ? WHERE id = ? AND (lastUsedAt IS NULL OR lastUsedAt < ?)",
-                                       arguments: [time, key, time])
-                    }
-                }
+                try database.pool.write { db in try Self.write(batch, db: db) }
                 written.add(Int64(batch.count), ordering: .relaxed)
             } catch {
-                // Keep the rows for the next attempt rather than losing them (the database may be busy).
-                logger.error("cannot write usage rows; will retry", metadata: ["rows": "\(batch.count)", "error": "\(error)"])
-                queue.withLock { $0.rows.insert(contentsOf: batch, at: 0) }
+                requeue(batch, error: error)
                 return
             }
+        }
+    }
+
+    /// Writes every queued row like ``writePending()``, but suspends instead of blocking: the transactions run
+    /// on GRDB's writer queue, off Swift's cooperative pool.
+    func writePendingSuspending() async {
+        while let batch = takeBatch() {
+            do {
+                try await database.pool.write { db in try Self.write(batch, db: db) }
+                written.add(Int64(batch.count), ordering: .relaxed)
+            } catch {
+                requeue(batch, error: error)
+                return
+            }
+        }
+    }
+
+    /// Takes up to `batchSize` rows off the queue (logging any drops since the last batch); nil when it is empty.
+    private func takeBatch() -> [UsageRecord]? {
+        let (batch, droppedSinceLog): ([UsageRecord], Int64) = queue.withLock { queue in
+            let count = min(batchSize, queue.rows.count)
+            let batch = Array(queue.rows.prefix(count))
+            queue.rows.removeFirst(count)
+            let dropped = queue.droppedSinceLog
+            queue.droppedSinceLog = 0
+            return (batch, dropped)
+        }
+        if droppedSinceLog > 0 {
+            logger.error("usage ledger queue full: dropped rows", metadata: ["dropped": "\(droppedSinceLog)", "capacity": "\(capacity)"])
+        }
+        return batch.isEmpty ? nil : batch
+    }
+
+    /// Keeps the rows of a failed batch for the next attempt rather than losing them (the database may be busy).
+    private func requeue(_ batch: [UsageRecord], error: any Error) {
+        logger.error("cannot write usage rows; will retry", metadata: ["rows": "\(batch.count)", "error": "\(error)"])
+        queue.withLock { $0.rows.insert(contentsOf: batch, at: 0) }
+    }
+
+    /// One batch in the current transaction: the raw rows, their daily aggregates and the keys' last use.
+    private static func write(_ batch: [UsageRecord], db: Database) throws {
+        var lastUse: [Int64: Date] = [:]
+        // One upsert per aggregate group and batch, not per row: under load a batch holds hundreds
+        // of rows of a handful of groups.
+        var daily: [DailyKey: UsageDailyRecord] = [:]
+        // One cached prepared statement with positional values: GRDB's Codable record encoding
+        // cost about 3 % of request CPU under load (docs/performance.md).
+        let insert = try db.cachedStatement(sql: insertSQL)
+        for row in batch {
+            try insert.execute(arguments: arguments(of: row))
+            accumulate(row, into: &daily)
+            if let key = row.keyId { lastUse[key] = max(lastUse[key] ?? row.time, row.time) }
+        }
+        for aggregate in daily.values { try addToDaily(aggregate, db: db) }
+        // Keys' "last used" is kept here, off the request path, in the same transaction.
+        for (key, time) in lastUse {
+            try db.execute(sql: "UPDATE apiKey SET lastUsedAt = ? WHERE id = ? AND (lastUsedAt IS NULL OR lastUsedAt < ?)",
+                           arguments: [time, key, time])
         }
     }
 
@@ -227,10 +258,10 @@ public final class UsageLedger: Service, Sendable {
     }
 
     /// Deletes raw rows older than the retention period; the daily aggregates stay.
-    private func applyRetention() {
+    private func applyRetention() async {
         let cutoff = Date().addingTimeInterval(-Double(retentionDays) * 86400)
         do {
-            let deleted = try database.pool.write { db -> Int in
+            let deleted = try await database.pool.write { db -> Int in
                 try UsageRecord.filter(Column("time") < cutoff).deleteAll(db)
             }
             if deleted > 0 { logger.info("usage retention", metadata: ["deleted_rows": "\(deleted)", "days": "\(retentionDays)"]) }
