@@ -79,7 +79,7 @@ public final class MockProvider: Sendable {
         let (events, continuation) = AsyncStream<Result<Int, any Error>>.makeStream()
         var app = Application(
             router: buildRouter(log: log),
-            server: .http1(configuration: .init(additionalChannelHandlers: [CloseOnInputClosedHandler()])),
+            server: .http1(configuration: .init(additionalChannelHandlers: [CloseOnInputClosedHandler(), DirectBodyWriter.Installer()])),
             configuration: .init(address: .hostname(host, port: port), serverName: nil, backlog: 4096),
             onServerRunning: { channel in
                 continuation.yield(.success(channel.localAddress?.port ?? port))

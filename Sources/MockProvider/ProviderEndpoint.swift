@@ -90,33 +90,17 @@ struct ProviderEndpoint: Sendable {
         )
         let wire = self.wire
         let log = self.log
-        return respond(status: 200, contentType: wire.streamContentType, stream: true, entry: entry) { writer in
-            var script = StreamScript(answer: answer, wire: wire, directives: directives, options: options)
-            if let wait = directives.int("headers_then_wait_ms") {
-                try await pacer.pause(milliseconds: wait)
-            }
-            // Events are due at fixed offsets, so the time spent writing does not stretch the stream. An event
-            // that is late is written at once, and the next one is due a full pause later: no bursts.
-            var due = NIODeadline.now()
-            while let next = script.next() {
-                due = max(due + .milliseconds(Int64(next.pauseMs)), .now())
-                try await pacer.pause(until: due)
-                switch next.step {
-                case .keepAlive:
-                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-                case .chunk(let chunk, let carriesUsage):
-                    try await writer.write(Self.event(chunk))
-                    if carriesUsage {
-                        log.update(entry) { $0.reportedUsage = answer.plan.usage }
-                    }
-                case .error(let error):
-                    try await writer.write(Self.event(error))
-                case .done:
-                    try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
-                case .drop:
-                    throw DeliberateDrop()
-                }
-            }
+        let channel = pacer.channel
+        let initialPauseMs = directives.int("headers_then_wait_ms") ?? 0
+        return respond(status: 200, contentType: wire.streamContentType, stream: true, entry: entry) { _ in
+            // The events are written from the connection's event loop (`StreamPump`); this task only waits for
+            // the end of the stream. Hummingbird then writes the end of the chunked body.
+            try await StreamPump.run(
+                channel: channel,
+                script: StreamScript(answer: answer, wire: wire, directives: directives, options: options),
+                initialPauseMs: initialPauseMs,
+                onUsage: { log.update(entry) { $0.reportedUsage = answer.plan.usage } }
+            )
         }
     }
 
@@ -205,13 +189,6 @@ struct ProviderEndpoint: Sendable {
             }
         }
         return Response(status: .init(code: status), headers: headers, body: body)
-    }
-
-    private static func event(_ json: JSONValue) -> ByteBuffer {
-        var text = "data: "
-        json.write(into: &text)
-        text += "\n\n"
-        return ByteBuffer(string: text)
     }
 
     // MARK: Recording and auth

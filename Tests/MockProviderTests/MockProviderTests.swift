@@ -145,4 +145,46 @@ import Testing
             #expect(!recorded.completed)
         }
     }
+
+    @Test func pacesKeepAlivesAndEventsFromTheEventLoop() async throws {
+        try await withMock { mock in
+            let started = ContinuousClock.now
+            let (status, body) = try await post(
+                mock, .openai,
+                chat("[mock chunks=3 interval_ms=40 keepalive=2 keepalive_ms=30 headers_then_wait_ms=50]", stream: true))
+            let elapsed = ContinuousClock.now - started
+            #expect(status == 200)
+            #expect(body.hasPrefix(": keep-alive\n\n: keep-alive\n\ndata: "))
+            let events = dataEvents(body)
+            #expect(events.last == "[DONE]")
+            // 50 ms of headers_then_wait, 30 between the keep-alives and before the first data event, then 40
+            // between data events ([DONE] follows the last one at once).
+            let dataCount = events.count - 1
+            let least = 50 + 30 + 30 + 40 * (dataCount - 1)
+            #expect(elapsed >= .milliseconds(least))
+            #expect(elapsed < .milliseconds(least) + .seconds(5))
+            #expect(mock.requests().first?.completed == true)
+        }
+    }
+
+    @Test func streamsLongUnpacedAnswersWhole() async throws {
+        try await withMock { mock in
+            // 20,000 events without pauses: written in batches, waiting whenever the socket is full.
+            let (status, body) = try await post(mock, .deepseek, chat("[mock chunks=20000]", stream: true))
+            #expect(status == 200)
+            let events = dataEvents(body)
+            #expect(events.last == "[DONE]")
+            #expect(events.count > 20_000)
+            let recorded = try #require(mock.requests().first)
+            #expect(recorded.completed)
+            #expect(recorded.reportedUsage?.completionTokens == 20_000)
+            // The next answers reuse the pooled keep-alive connection.
+            for _ in 0..<3 {
+                let (again, text) = try await post(mock, .deepseek, chat("[mock chunks=5 interval_ms=1]", stream: true))
+                #expect(again == 200)
+                #expect(dataEvents(text).last == "[DONE]")
+            }
+            #expect(mock.requests().allSatisfy { $0.completed })
+        }
+    }
 }
