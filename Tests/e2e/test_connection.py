@@ -52,11 +52,7 @@ class Reader:
         return data
 
     def response(self) -> tuple[int, dict[str, str], bytes]:
-        status = int(self._line().split(b" ")[1])
-        headers: dict[str, str] = {}
-        while line := self._line():
-            name, value = line.decode().split(":", 1)
-            headers[name.strip().lower()] = value.strip()
+        status, headers, _ = self.response_to_head()
         if "content-length" in headers:
             return status, headers, self._exactly(int(headers["content-length"]))
         body = b""
@@ -66,6 +62,15 @@ class Reader:
                 self._exactly(2)
             self._line()
         return status, headers, body
+
+    def response_to_head(self) -> tuple[int, dict[str, str], bytes]:
+        """A response to a HEAD request: its headers describe a body that is not sent."""
+        status = int(self._line().split(b" ")[1])
+        headers: dict[str, str] = {}
+        while line := self._line():
+            name, value = line.decode().split(":", 1)
+            headers[name.strip().lower()] = value.strip()
+        return status, headers, b""
 
     def closed(self, timeout: float = 5.0) -> bool:
         self.sock.settimeout(timeout)
@@ -149,3 +154,36 @@ def test_client_that_leaves_before_the_answer_cancels_the_provider_call(stack: S
             break
         time.sleep(0.2)
     assert rows, "no ledger row for the request whose client left"
+
+
+def test_expect_100_continue_is_answered_before_the_body(stack: Stack, marker: str):
+    # curl sends `Expect: 100-continue` for bodies over 1 KiB and holds the body back until it hears
+    # "100 Continue" (or gives up waiting after a second).
+    endpoint = stack.endpoints["openai"]
+    request = chat_request(endpoint.path, stack.key, f"{marker} " + "long " * 300, "Expect: 100-continue\r\n")
+    head, body = request.split(b"\r\n\r\n", 1)
+    sock = connect(stack)
+    sock.sendall(head + b"\r\n\r\n")
+    reader = Reader(sock)
+    interim, _, _ = reader.response()
+    assert interim == 100
+    sock.sendall(body)
+    status, _, answer = reader.response()
+    sock.close()
+    assert status == 200 and json.loads(answer)["object"] == "chat.completion"
+
+
+def test_head_on_a_proxy_route_has_no_body(stack: Stack):
+    # A HEAD answer must not carry a body, or the next answer on the connection would be misread.
+    path = stack.endpoints["openai"].path
+    sock = connect(stack)
+    sock.sendall(
+        f"HEAD {path}/models HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer {stack.key}\r\n\r\n".encode()
+        + f"GET {path}/models HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer {stack.key}\r\n\r\n".encode()
+    )
+    reader = Reader(sock)
+    status, headers, _ = reader.response_to_head()
+    assert status == 405 and int(headers["content-length"]) > 0
+    status, _, body = reader.response()
+    sock.close()
+    assert status == 200 and json.loads(body)["object"] == "list"

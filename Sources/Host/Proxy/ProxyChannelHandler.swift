@@ -85,6 +85,10 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             if routerAnswersPending > 0 { return false }
             closeAfterAnswer = head.headerFields[.connection]?.lowercased().contains("close") ?? false
+            if head.headerFields[.expect]?.lowercased() == "100-continue" {
+                // curl sends this for bodies over 1 KiB and waits a second for it before sending the body.
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+            }
             state = .reading(ProxyExchange(proxy: proxy, request: head, route: route.route, snapshot: route.snapshot,
                                            connection: self, eventLoop: context.eventLoop))
         }
@@ -138,10 +142,11 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: Writing proxy answers (called by ProxyExchange)
 
-    func writeComplete(_ head: HTTPResponse, body: ByteBuffer, for exchange: ProxyExchange) {
+    /// Writes a whole answer; `omitBody` for HEAD requests (the head still says how long it is).
+    func writeComplete(_ head: HTTPResponse, body: ByteBuffer, omitBody: Bool, for exchange: ProxyExchange) {
         guard let context else { return }
         context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(body)), promise: nil) }
+        if body.readableBytes > 0, !omitBody { context.write(wrapOutboundOut(.body(body)), promise: nil) }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         answered(exchange)
     }

@@ -195,7 +195,7 @@ final class ProxyExchange {
         onClientGone = nil
         var head = response.head
         decorate(&head.headerFields)
-        connection.writeComplete(head, body: response.body, for: self)
+        connection.writeComplete(head, body: response.body, omitBody: request.method == .head, for: self)
     }
 
     /// Starts a streamed answer with `head`.

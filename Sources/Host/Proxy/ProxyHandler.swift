@@ -5,6 +5,7 @@ import HTTPTypes
 import JSONCore
 import Logging
 import NIOCore
+import Synchronization
 
 /// What every proxy request shares: the routing snapshot, the upstream client, limits, statistics,
 /// the cache. Proxy routes are served on the client connection's event loop (`ProxyChannelHandler`,
@@ -119,16 +120,30 @@ extension HTTPField.Name {
     static let shouldRetry = HTTPField.Name("x-should-retry")!
 }
 
-/// Request ids: `req_` and 16 hex digits of randomness, returned to the client and logged.
+/// Request ids: `req_` and 16 hex digits, returned to the client and logged. Unique within a process
+/// (a counter through a bijective mix) and unpredictable across processes (a random start): a
+/// system random number per request cost a `getrandom` system call each.
 enum RequestID {
+    private static let counter = Atomic<UInt64>(UInt64.random(in: .min ... .max))
+
     static func make() -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var value = UInt64.random(in: .min ... .max)
-        var bytes = Array("req_".utf8)
-        for _ in 0..<16 {
-            bytes.append(digits[Int(value & 0xF)])
-            value >>= 4
+        var value = mix(counter.add(1, ordering: .relaxed).newValue)
+        return String(unsafeUninitializedCapacity: 20) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            buffer[0] = UInt8(ascii: "r"); buffer[1] = UInt8(ascii: "e"); buffer[2] = UInt8(ascii: "q"); buffer[3] = UInt8(ascii: "_")
+            for index in 4..<20 {
+                buffer[index] = digits.utf8Start[Int(value & 0xF)]
+                value >>= 4
+            }
+            return 20
         }
-        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// SplitMix64's finaliser: a bijection, so distinct counters give distinct ids.
+    private static func mix(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -6,9 +6,9 @@ import NIOCore
 import NIOHTTP1
 
 /// Relays one streamed answer: each upstream read is translated by the adapter, framed as SSE and
-/// written to the client in the same event-loop turn. The upstream connection lives on the client
-/// connection's event loop, so every callback runs there (`@unchecked Sendable` for AsyncHTTPClient's
-/// protocol; the relay is never shared). A slow client slows the upstream read: the future returned
+/// written to the client in the same event-loop turn. Every callback runs on the client connection's
+/// event loop (`@unchecked Sendable` for AsyncHTTPClient's protocol; the relay is never shared; see
+/// `UpstreamClient.eventLoopPreference`). A slow client slows the upstream read: the future returned
 /// for a body part completes when its bytes are handed to the client's socket.
 ///
 /// The HTTP status is decided late: a provider error that arrives before the keep-alive interval keeps
@@ -72,7 +72,7 @@ final class StreamRelay: HTTPClientResponseDelegate, @unchecked Sendable {
         exchange.onClientGone = { [self] in clientLeft() }
         armTimer()
         task = upstream.http.execute(
-            request: httpRequest, delegate: self, eventLoop: .delegateAndChannel(on: exchange.eventLoop),
+            request: httpRequest, delegate: self, eventLoop: UpstreamClient.eventLoopPreference(exchange.eventLoop),
             deadline: .now() + .milliseconds(Int64(timeouts.totalTimeoutMs)))
     }
 

@@ -36,6 +36,15 @@ public final class UpstreamClient: Sendable {
 
     public func shutdown() async throws { try await http.shutdown() }
 
+    /// Callbacks on the client connection's event loop, and an idle upstream connection of that loop
+    /// when there is one (any other otherwise; AsyncHTTPClient then hops). Not `.delegateAndChannel`:
+    /// connections bound to a loop are closed as soon as they are idle, so under load nearly every
+    /// request opened a new TCP connection (measured: 15 % of CPU in connection set-up, 309 µs per
+    /// request against 212 µs before).
+    static func eventLoopPreference(_ eventLoop: any EventLoop) -> HTTPClient.EventLoopPreference {
+        .delegate(on: eventLoop)
+    }
+
     /// Builds the HTTP request the adapter described, against the provider's base URL, for the proxy's
     /// event-loop path (`UpstreamCompletion`, `StreamRelay`).
     func makeRequest(_ upstream: UpstreamRequest, baseURL: String, stream: Bool) throws(ProxyError) -> HTTPClient.Request {

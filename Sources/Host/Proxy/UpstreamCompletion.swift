@@ -5,8 +5,8 @@ import NIOHTTP1
 
 /// A non-stream answer: collects the provider's whole body, translates it and answers the client.
 ///
-/// The upstream connection is taken from the client connection's event loop, so every callback runs
-/// there, with the exchange (`@unchecked Sendable` for AsyncHTTPClient's protocol; never shared).
+/// Every callback runs on the client connection's event loop, with the exchange (`@unchecked Sendable`
+/// for AsyncHTTPClient's protocol; never shared). See `UpstreamClient.eventLoopPreference`.
 final class UpstreamCompletion: HTTPClientResponseDelegate, @unchecked Sendable {
     typealias Response = Void
 
@@ -35,7 +35,7 @@ final class UpstreamCompletion: HTTPClientResponseDelegate, @unchecked Sendable 
         exchange.onClientGone = { [self] in task?.cancel() }
         // The first-byte limit is the client's read timeout (see UpstreamClient).
         task = upstream.http.execute(
-            request: httpRequest, delegate: self, eventLoop: .delegateAndChannel(on: exchange.eventLoop),
+            request: httpRequest, delegate: self, eventLoop: UpstreamClient.eventLoopPreference(exchange.eventLoop),
             deadline: .now() + .milliseconds(Int64(upstream.timeouts.totalTimeoutMs)))
     }
 
