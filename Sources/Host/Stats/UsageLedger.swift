@@ -102,12 +102,16 @@ public final class UsageLedger: Service, Sendable {
     /// Writes every queued row, in batches, each batch in one transaction together with its daily aggregates.
     /// Blocks the calling thread while writing; ``run()`` uses ``writePendingSuspending()`` instead.
     func writePending() {
-        while let batch = takeBatch() {
+        while true {
+            let taken = TakenBatch()
             do {
-                try database.pool.write { db in try Self.write(batch, db: db) }
-                written.add(Int64(batch.count), ordering: .relaxed)
+                // The batch is taken inside the transaction: a flush (the stats API) that runs while the
+                // writer task is writing waits for that batch on GRDB's writer queue instead of missing it.
+                let count = try database.pool.write { db in try self.writeNextBatch(db, taken: taken) }
+                guard count > 0 else { return }
+                written.add(Int64(count), ordering: .relaxed)
             } catch {
-                requeue(batch, error: error)
+                if let batch = taken.rows { requeue(batch, error: error) }
                 return
             }
         }
@@ -116,15 +120,26 @@ public final class UsageLedger: Service, Sendable {
     /// Writes every queued row like ``writePending()``, but suspends instead of blocking: the transactions run
     /// on GRDB's writer queue, off Swift's cooperative pool.
     func writePendingSuspending() async {
-        while let batch = takeBatch() {
+        while true {
+            let taken = TakenBatch()
             do {
-                try await database.pool.write { db in try Self.write(batch, db: db) }
-                written.add(Int64(batch.count), ordering: .relaxed)
+                let count = try await database.pool.write { db in try self.writeNextBatch(db, taken: taken) }
+                guard count > 0 else { return }
+                written.add(Int64(count), ordering: .relaxed)
             } catch {
-                requeue(batch, error: error)
+                if let batch = taken.rows { requeue(batch, error: error) }
                 return
             }
         }
+    }
+
+    /// Inside a write transaction: takes the next batch off the queue and writes it. Returns its size
+    /// (0 when the queue was empty); `taken` keeps the rows so a failed transaction can requeue them.
+    private func writeNextBatch(_ db: Database, taken: TakenBatch) throws -> Int {
+        guard let batch = takeBatch() else { return 0 }
+        taken.rows = batch
+        try Self.write(batch, db: db)
+        return batch.count
     }
 
     /// Takes up to `batchSize` rows off the queue (logging any drops since the last batch); nil when it is empty.
@@ -269,4 +284,10 @@ public final class UsageLedger: Service, Sendable {
             logger.error("usage retention failed: \(error)")
         }
     }
+}
+
+/// The rows a write transaction took off the queue, for requeueing when it fails. Used by one
+/// transaction at a time (GRDB's writer queue).
+private final class TakenBatch: @unchecked Sendable {
+    var rows: [UsageRecord]?
 }
