@@ -161,8 +161,8 @@ import Testing
             // between data events ([DONE] follows the last one at once).
             let dataCount = events.count - 1
             let least = 50 + 30 + 30 + 40 * (dataCount - 1)
+            // A floor only: the mock never sends an event early. (How late it may be depends on the machine.)
             #expect(elapsed >= .milliseconds(least))
-            #expect(elapsed < .milliseconds(least) + .seconds(5))
             #expect(mock.requests().first?.completed == true)
         }
     }
