@@ -438,9 +438,32 @@ def run_sseload(rig: Rig, target: str, kind: str, content: str, connections: int
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def machine_busy_fraction(window: float = 0.5) -> float:
+    """Share of all CPUs that was busy during the next `window` seconds (from /proc/stat)."""
+    def sample() -> tuple[int, int]:
+        fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+        return sum(fields), fields[3] + fields[4]  # total, idle + iowait
+    total0, idle0 = sample()
+    time.sleep(window)
+    total1, idle1 = sample()
+    return 1 - (idle1 - idle0) / max(1, total1 - total0)
+
+
+def wait_for_quiet(label: str, limit: float) -> None:
+    """Waits until the machine is nearly idle: a target that fell behind (LiteLLM after 1,000 slow streams
+    keeps working on them for many seconds) must not take the CPU from the next target's run."""
+    start = time.monotonic()
+    while machine_busy_fraction() > 0.15 and time.monotonic() - start < limit:
+        pass
+    waited = time.monotonic() - start
+    if waited > 1.5:
+        log(f"   waited {waited:.1f} s for the machine to be quiet before {label}")
+
+
 def measured(rig: Rig, target: str, kind: str, run):
     """Runs `run()` and adds the CPU the target's processes used meanwhile (`cpu_s`; the direct target is the
     upstream itself: the nginx mock, or the mock provider for slow streams)."""
+    wait_for_quiet(f"{target} ({kind})", 1 if rig.args.dry_run else 60)
     name = ({"slow": "mock-provider"}.get(kind, "nginx-mock")) if target == "direct" else target
     pid = rig.pids.get(name)
     before = cpu_seconds(pid)
