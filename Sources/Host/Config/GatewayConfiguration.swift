@@ -42,7 +42,11 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public var totalTimeoutMs = 900_000
         /// SSE comments sent to the client while waiting for the upstream's first event.
         public var keepaliveIntervalMs = 15_000
-        public var maxConnectionsPerHost = 256
+        /// Concurrent upstream connections per provider host; a request beyond it waits for one. Every
+        /// open stream holds a connection, so this bounds the streams per provider (the pool only grows
+        /// on demand; idle connections close after 60 s). 256 made the 1,000th concurrent stream wait
+        /// seconds for its first event (docs/performance.md).
+        public var maxConnectionsPerHost = 2048
         public init() {}
     }
 
