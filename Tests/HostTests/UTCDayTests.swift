@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 @testable import Host
 import Testing
 
@@ -27,6 +28,18 @@ struct UTCDayTests {
             let parts = calendar.dateComponents([.year, .month, .day], from: date)
             let expected = String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
             #expect(UsageLedger.day(of: date) == expected)
+        }
+    }
+
+    @Test("row timestamps are byte for byte what GRDB stores for a Date")
+    func timestampsMatchGRDB() {
+        var generator = SystemRandomNumberGenerator()
+        let fixed: [TimeInterval] = [0, 0.0005, 0.999, 59.9999, 951_782_400.123, 1_795_737_599.9995, -0.25]
+        let dates = fixed.map { Date(timeIntervalSince1970: $0) }
+            + (0..<2000).map { _ in Date(timeIntervalSince1970: Double.random(in: 0...4_102_444_800, using: &generator)) }
+        for date in dates {
+            let grdb = String.fromDatabaseValue(date.databaseValue)
+            #expect(UsageLedger.timestamp(of: date) == grdb, "\(date.timeIntervalSince1970)")
         }
     }
 }
