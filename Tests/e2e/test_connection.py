@@ -187,3 +187,18 @@ def test_head_on_a_proxy_route_has_no_body(stack: Stack):
     status, _, body = reader.response()
     sock.close()
     assert status == 200 and json.loads(body)["object"] == "list"
+
+
+def test_each_request_on_a_connection_is_authenticated_with_its_own_key(stack: Stack, marker: str):
+    # The gateway hashes a connection's key once while it repeats; a different key on the same
+    # connection must be checked afresh, in both directions.
+    endpoint = stack.endpoints["openai"]
+    sock = connect(stack)
+    reader = Reader(sock)
+    statuses = []
+    for number, key in enumerate([stack.key, "gw-not-a-key", stack.key, stack.key + "x", stack.key]):
+        sock.sendall(chat_request(endpoint.path, key, f"{marker} {number}"))
+        statuses.append(reader.response()[0])
+    sock.close()
+    assert statuses == [200, 401, 200, 401, 200]
+    assert len(stack.mock.requests_with(marker)) == 3

@@ -37,6 +37,7 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Parts of later requests that must wait for an earlier answer (HTTP pipelining).
     private var held = CircularBuffer<HTTPRequestPart>()
     private var closeAfterAnswer = false
+    private var keys = KeyDigestMemo()
 
     init(proxy: ProxyHandler) {
         self.proxy = proxy
@@ -150,6 +151,9 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         answered(exchange)
     }
+
+    /// The SHA-256 of a client key and its hex, computed once per key and connection.
+    func keyDigest(_ token: Substring) -> (bytes: [UInt8], hex: String) { keys.digest(of: token) }
 
     /// False once the client's connection is closing: a failed write means the client left.
     var clientConnected: Bool { context?.channel.isActive ?? false }

@@ -61,7 +61,8 @@ final class ProxyExchange {
     /// The whole request has arrived: answer it.
     func requestComplete() {
         do throws(ProxyError) {
-            accounting.key = try proxy.authenticate(request.headerFields, endpoint: endpoint, snapshot: snapshot)
+            accounting.key = try proxy.authenticate(request.headerFields, endpoint: endpoint, snapshot: snapshot,
+                                                    digest: connection.keyDigest)
             guard endpoint.record.enabled else { throw .endpointDisabled }
             switch kind {
             case .models:

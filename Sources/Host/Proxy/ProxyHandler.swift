@@ -23,7 +23,10 @@ public struct ProxyHandler: Sendable {
     /// Finds the client key and checks that it may call `endpoint` now: enabled, not expired, its
     /// owner's account enabled, the endpoint within its scope. Reads only the snapshot; the key is
     /// hashed at once and never logged.
-    func authenticate(_ headers: HTTPFields, endpoint: ResolvedEndpoint, snapshot: RoutingSnapshot) throws(ProxyError) -> ClientKeyEntry {
+    /// - Parameter digest: the SHA-256 of a key and its hex (`KeyDigestMemo` remembers the last one of a
+    ///   connection, since clients send the same key on every request of a keep-alive connection).
+    func authenticate(_ headers: HTTPFields, endpoint: ResolvedEndpoint, snapshot: RoutingSnapshot,
+                      digest: (Substring) -> (bytes: [UInt8], hex: String)) throws(ProxyError) -> ClientKeyEntry {
         guard let header = headers[.authorization] else { throw .missingKey }
         let token: Substring
         if header.count > 7, header.prefix(7).lowercased() == "bearer " {
@@ -32,10 +35,10 @@ public struct ProxyHandler: Sendable {
             throw .missingKey
         }
         guard !token.isEmpty, token.utf8.count <= 256 else { throw .invalidKey }
-        let digest = ClientKey.digest(of: token)
+        let (digest, hex) = digest(token)
         // The dictionary compares digests of what the client sent, so its timing tells nothing about
         // stored keys; the constant-time comparison then confirms the match byte for byte.
-        guard let entry = snapshot.keysByHash[ClientKey.hex(digest)], ClientKey.constantTimeEquals(entry.digest, digest) else {
+        guard let entry = snapshot.keysByHash[hex], ClientKey.constantTimeEquals(entry.digest, digest) else {
             throw .invalidKey
         }
         guard entry.enabled else { throw .disabledKey }
@@ -145,5 +148,21 @@ enum RequestID {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// The last client key seen on one connection, hashed. Only ever compared with later keys of the same
+/// connection, so an ordinary string comparison tells a client nothing it did not send itself.
+struct KeyDigestMemo {
+    private var token: Substring?
+    private var digest: (bytes: [UInt8], hex: String) = ([], "")
+
+    mutating func digest(of token: Substring) -> (bytes: [UInt8], hex: String) {
+        if token != self.token {
+            let bytes = ClientKey.digest(of: token)
+            self.token = token
+            digest = (bytes, ClientKey.hex(bytes))
+        }
+        return digest
     }
 }
