@@ -197,8 +197,9 @@ public final class UsageLedger: Service, Sendable {
     /// `date` as GRDB stores dates, `yyyy-MM-dd HH:mm:ss.SSS` in UTC (milliseconds rounded), without
     /// GRDB's DateFormatter: formatting the `time` of every row that way was 12 % of the ledger's CPU.
     static func timestamp(of date: Date) -> String {
-        // Rounded to the nearest millisecond from the reference date, as Foundation's formatter does.
-        let milliseconds = Int64((date.timeIntervalSinceReferenceDate * 1000).rounded()) + 978_307_200_000
+        // Foundation's formatter rounds (reference-date seconds + 978,307,200) × 1000 to the nearest
+        // millisecond; computed from seconds since 1970 directly, half-millisecond ties can differ.
+        let milliseconds = Int64(((date.timeIntervalSinceReferenceDate + 978_307_200) * 1000).rounded())
         let (dayNumber, millisecondOfDay) = milliseconds.quotientAndRemainder(dividingBy: 86_400_000)
         let days = (millisecondOfDay < 0 ? dayNumber - 1 : dayNumber) + 719_468
         let ofDay = millisecondOfDay < 0 ? millisecondOfDay + 86_400_000 : millisecondOfDay
