@@ -101,6 +101,10 @@ public final class AdapterRegistry: Sendable {
 
     /// Called after every scan that changed which adapter versions are active (the gateway rebuilds its routing
     /// snapshot there, so providers pick up new versions and notice removed ones).
+    /// Held by a scan until its changes are in the routing snapshot (`onChange`), and briefly by `report`:
+    /// an admin who sees a version listed as loaded finds it serving requests.
+    private let publication = Mutex<Void>(())
+
     public var onChange: (@Sendable () -> Void)? {
         get { changeHandler.withLock { $0 } }
         set { changeHandler.withLock { $0 = newValue } }
@@ -127,6 +131,8 @@ public final class AdapterRegistry: Sendable {
     public var loadFailureCount: Int { inner.withLock { $0.loadFailures } }
 
     public var report: Report {
+        // Not in the middle of a scan: what the report lists as loaded is already what the proxy serves.
+        publication.withLock { _ in }
         let watch = mode.withLock { $0 }
         return inner.withLock { inner in
             let retired = inner.retired.compactMap { entry -> Report.Retired? in
@@ -211,9 +217,11 @@ public final class AdapterRegistry: Sendable {
     /// Brings the registry up to date with the directory and returns what changed. Scans are serialised.
     @discardableResult
     public func rescan() -> [Change] {
-        let (changes, activeChanged) = scanLock.withLock { _ in scanLocked() }
-        if activeChanged { onChange?() }
-        return changes
+        publication.withLock { _ in
+            let (changes, activeChanged) = scanLock.withLock { _ in scanLocked() }
+            if activeChanged { onChange?() }
+            return changes
+        }
     }
 
     private func scanLocked() -> ([Change], Bool) {
