@@ -46,7 +46,7 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         // Hummingbird's connection-state handler, before this one, does not pass channelInactive on.
-        context.channel.closeFuture.assumeIsolated().whenComplete { _ in self.connectionClosed() }
+        context.channel.closeFuture.assumeIsolated().whenComplete { _ in self.abandonExchange() }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
@@ -107,10 +107,6 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let snapshot = proxy.snapshots.snapshot
         guard let route = snapshot.route(for: String(path)) else { return nil }
         return (route, snapshot)
-    }
-
-    private func connectionClosed() {
-        abandonExchange()
     }
 
     /// The client half-closed its side. Like nginx, take it as the client leaving: an answer in

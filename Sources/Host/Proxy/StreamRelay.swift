@@ -1,6 +1,5 @@
 import AdapterHost
 import AsyncHTTPClient
-import Dispatch
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
@@ -48,7 +47,7 @@ final class StreamRelay: HTTPClientResponseDelegate, @unchecked Sendable {
     private var ended = false
     private var streamOpened = false
 
-    private let started = StreamRelay.now()
+    private let started = RequestAccounting.now()
     private var lastUpstream: Int64
     private var lastClient: Int64
     private var sawFirstChunk = false
@@ -63,8 +62,6 @@ final class StreamRelay: HTTPClientResponseDelegate, @unchecked Sendable {
         lastUpstream = started
         lastClient = started
     }
-
-    static func now() -> Int64 { Int64(DispatchTime.now().uptimeNanoseconds) }
 
     func start(_ httpRequest: HTTPClient.Request) {
         let upstream = exchange.proxy.upstream
@@ -125,7 +122,7 @@ final class StreamRelay: HTTPClientResponseDelegate, @unchecked Sendable {
         }
         // Only translated events count as activity: provider keep-alive comments (DeepSeek sends them
         // for minutes while queued) must not stretch the idle timeout forever.
-        if !events.isEmpty { lastUpstream = Self.now() }
+        if !events.isEmpty { lastUpstream = RequestAccounting.now() }
         guard let framed = frame(events) else { return ready }
         if framed.final {
             end(with: framed.bytes)  // the provider reported an error inside the stream
@@ -136,16 +133,11 @@ final class StreamRelay: HTTPClientResponseDelegate, @unchecked Sendable {
 
     func didFinishRequest(task: HTTPClient.Task<Void>) throws {
         guard !ended else { return }
-        outcome.upstreamEnded = Self.now()
+        outcome.upstreamEnded = RequestAccounting.now()
         if let errorBody {
             let translated = instance.translateError(request, status: errorStatus, contentType: errorContentType, body: errorBody)
-            guard exchange.headCommitted else {
-                // Still time to answer with the provider's real status.
-                ended = true
-                stopTimer()
-                copyOutcome()
-                return exchange.failFromProvider(translated)
-            }
+            // Still time to answer with the provider's real status?
+            guard exchange.headCommitted else { return answerInstead { $0.failFromProvider(translated) } }
             outcome.errorClass = "provider_\(translated.status)"
             return end(with: Self.errorEvent(translated.body))
         }
@@ -179,12 +171,10 @@ final class StreamRelay: HTTPClientResponseDelegate, @unchecked Sendable {
         // A write to the client failed (the future of a body part), before the connection reported
         // its close: the client left, the provider did nothing wrong.
         guard exchange.clientConnected else { return exchange.clientGone() }
-        if outcome.upstreamEnded == nil { outcome.upstreamEnded = Self.now() }
+        if outcome.upstreamEnded == nil { outcome.upstreamEnded = RequestAccounting.now() }
         guard exchange.headCommitted else {
-            ended = true
-            stopTimer()
-            copyOutcome()
-            return exchange.fail(UpstreamClient.classify(error, phase: errorBody == nil ? "before answering" : "while sending an error"))
+            let phase = errorBody == nil ? "before answering" : "while sending an error"
+            return answerInstead { $0.fail(UpstreamClient.classify(error, phase: phase)) }
         }
         let proxyError = UpstreamClient.classify(error, phase: "in the middle of the stream")
         outcome.errorClass = proxyError.code
@@ -202,7 +192,7 @@ final class StreamRelay: HTTPClientResponseDelegate, @unchecked Sendable {
     }
 
     private func write(_ bytes: ByteBuffer, chunks: Bool) -> EventLoopFuture<Void> {
-        lastClient = Self.now()
+        lastClient = RequestAccounting.now()
         if chunks {
             if exchange.accounting.firstChunkWritten == nil { exchange.accounting.firstChunkWritten = lastClient }
             bytes.withUnsafeReadableBytes { exchange.accounting.delivered.add(chunk: $0) }
@@ -218,10 +208,20 @@ final class StreamRelay: HTTPClientResponseDelegate, @unchecked Sendable {
         stopTimer()
         if last.readableBytes > 0 { _ = write(last, chunks: false) }
         copyOutcome()
-        exchange.finish(status: outcome.errorStatus ?? 200, errorClass: outcome.errorClass)
+        exchange.finish(status: 200, errorClass: outcome.errorClass)
         if streamOpened { exchange.proxy.stats.live.streamClosed() }
         exchange.endStream()
         task?.cancel()
+    }
+
+    /// Ends the relay before any byte of the stream was sent: `answer` gives the client a whole error
+    /// answer with its real status instead (and records it).
+    private func answerInstead(_ answer: (ProxyExchange) -> Void) {
+        ended = true
+        stopTimer()
+        copyOutcome()
+        task?.cancel()
+        answer(exchange)
     }
 
     /// The client went away: stop reading upstream (cancelling the provider request). The exchange
@@ -230,7 +230,7 @@ final class StreamRelay: HTTPClientResponseDelegate, @unchecked Sendable {
         guard !ended else { return }
         ended = true
         stopTimer()
-        if outcome.upstreamEnded == nil, outcome.upstreamAccepted { outcome.upstreamEnded = Self.now() }
+        if outcome.upstreamEnded == nil, outcome.upstreamAccepted { outcome.upstreamEnded = RequestAccounting.now() }
         copyOutcome()
         if streamOpened { exchange.proxy.stats.live.streamClosed() }
         task?.cancel()
@@ -258,11 +258,11 @@ final class StreamRelay: HTTPClientResponseDelegate, @unchecked Sendable {
                 out!.writeStaticString("\n\n")
                 if !sawFirstChunk {
                     sawFirstChunk = true
-                    lastUpstream = Self.now()
+                    lastUpstream = RequestAccounting.now()
                 }
             case .usage(let usage): outcome.usage = usage
             case .model(let model): outcome.model = model
-            case .finish(let reason): outcome.finishReason = reason
+            case .finish: break
             case .error(let error):
                 if out == nil { out = ByteBuffer() }
                 out!.writeImmutableBuffer(Self.errorEvent(error.body))
@@ -285,7 +285,7 @@ final class StreamRelay: HTTPClientResponseDelegate, @unchecked Sendable {
     // MARK: The timer
 
     private func armTimer() {
-        let now = Self.now()
+        let now = RequestAccounting.now()
         let wake = min(timeoutAt, pingAt)
         let this = NIOLoopBound(self, eventLoop: exchange.eventLoop)
         timer = exchange.eventLoop.scheduleTask(in: .nanoseconds(max(1_000_000, wake - now))) { this.value.tick() }
@@ -312,17 +312,12 @@ final class StreamRelay: HTTPClientResponseDelegate, @unchecked Sendable {
     private func tick() {
         timer = nil
         guard !ended else { return }
-        let now = Self.now()
+        let now = RequestAccounting.now()
         if now >= timeoutAt {
             let message = sawFirstChunk
                 ? "The provider sent nothing for \(timeouts.idleTimeoutMs) ms."
                 : "The provider did not start answering within \(timeouts.firstByteTimeoutMs) ms."
-            guard exchange.headCommitted else {
-                ended = true
-                copyOutcome()
-                task?.cancel()
-                return exchange.fail(.timeout(message))
-            }
+            guard exchange.headCommitted else { return answerInstead { $0.fail(.timeout(message)) } }
             outcome.errorClass = "upstream_timeout"
             end(with: Self.errorEvent(ProxyError.timeout(message).body))
             return
@@ -341,11 +336,9 @@ final class StreamRelay: HTTPClientResponseDelegate, @unchecked Sendable {
 struct StreamOutcome: Sendable {
     var usage: TokenUsage?
     var model: String?
-    var finishReason: String?
     /// The provider ended the stream with an error event.
     var ended = false
     var upstreamAccepted = false
     var upstreamEnded: Int64?
     var errorClass: String?
-    var errorStatus: Int?
 }
